@@ -1,0 +1,234 @@
+// up / down / status / test / run: thin shells over lab/.
+import { writeFile } from 'node:fs/promises'
+import { NetnsBackend, LabExistsError } from '../lab/backends/netns/backend.js'
+import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
+import { runOcSuite } from '../lab/conformance/oc.js'
+import { humanReport, junitXml, suitePassed, type SuiteResult } from '../lab/conformance/report.js'
+import { InputError } from '../lab/errors.js'
+import { defaultTopologyFile } from '../lab/paths.js'
+import { ifaceAlias } from '../lab/ptp/iface-alias.js'
+import { findSample, parsePromText } from '../lab/ptp/prom-text.js'
+import { ClockState, PortRole } from '../lab/ptp/types.js'
+import { checkLabName, pickLab } from '../lab/state/labs.js'
+import { readState } from '../lab/state/state.js'
+import { loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { EXIT, progress, UsageError } from './output.js'
+
+const backend = new NetnsBackend()
+
+export async function loadTopology(file: string | undefined, name: string | undefined): Promise<{ t: Topology; file: string }> {
+  const f = file ?? defaultTopologyFile()
+  const t = await loadTopologyFile(f)
+  if (name !== undefined) t.name = checkLabName(name)
+  return { t, file: f }
+}
+
+// SIGINT/SIGTERM during a long step aborts it (up rolls back).
+export function interruptible(): { signal: AbortSignal; dispose: () => void } {
+  const ac = new AbortController()
+  const onSig = () => {
+    progress('interrupted: cleaning up')
+    ac.abort()
+  }
+  process.on('SIGINT', onSig)
+  process.on('SIGTERM', onSig)
+  return {
+    signal: ac.signal,
+    dispose: () => {
+      process.off('SIGINT', onSig)
+      process.off('SIGTERM', onSig)
+    },
+  }
+}
+
+export async function cmdUp(o: { topology?: string; name?: string }): Promise<number> {
+  const { t, file } = await loadTopology(o.topology, o.name)
+  const started = Date.now()
+  const intr = interruptible()
+  try {
+    progress(`bringing up lab ${t.name} from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
+    await backend.up({ topology: t, topologyFile: file, progress, signal: intr.signal })
+  } catch (e) {
+    if (e instanceof LabExistsError) throw new UsageError(e.message)
+    throw e
+  } finally {
+    intr.dispose()
+  }
+  progress(`lab ${t.name} is up (${((Date.now() - started) / 1000).toFixed(2)} s)`)
+  return EXIT.ok
+}
+
+export async function cmdDown(o: { name?: string }): Promise<number> {
+  const lab = await pickLab(o.name)
+  const r = await backend.down(lab, progress)
+  const nothing = !r.processes && !r.namespaces.length && !r.removedDir
+  progress(nothing ? `lab ${lab}: nothing to remove` : `lab ${lab} removed (${r.namespaces.length} namespaces, ${r.processes} processes)`)
+  return EXIT.ok
+}
+
+interface PortStatus {
+  node: string
+  port: string
+  link: string
+  role?: string
+  clockState?: string
+  offsetNs?: number
+}
+
+const enumName = (o: Record<string, number>, v: number | undefined) =>
+  v === undefined ? undefined : (Object.entries(o).find(([, n]) => n === v)?.[0] ?? String(v))
+
+export async function collectStatus(lab: string) {
+  const st = await readState(lab)
+  if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
+  const t = st.topology
+  const names = [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
+  const nodes = []
+  for (const n of names) {
+    let ds, samples
+    try {
+      ds = await daemonStatus(lab, n)
+      samples = parsePromText(await daemonMetrics(lab, n))
+    } catch (e) {
+      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
+      continue
+    }
+    const ports: PortStatus[] = []
+    const isSwitch = n === t.switch?.name
+    const portNames = isSwitch
+      ? t.links.filter((l) => l.b.kind === 'switch').map((l) => ({ port: l.switchPort!, link: `vlan ${l.vlan ?? 1}` }))
+      : (t.nodes.find((x) => x.name === n)?.nics.flatMap((c) => c.ports) ?? []).map((p) => {
+          const l = t.links.find((x) => (x.a.kind === 'port' && x.a.node === n && x.a.port === p) || (x.b.kind === 'port' && x.b.node === n && x.b.port === p))
+          const peer = !l ? 'unplugged' : l.b.kind === 'switch' ? `${t.switch?.name} vlan ${l.vlan ?? 1}` : 'direct'
+          return { port: p, link: peer }
+        })
+    for (const { port, link } of portNames) {
+      const role = findSample(samples, 'openshift_ptp_interface_role', { process: 'ptp4l', iface: port })?.value
+      const cs = findSample(samples, 'openshift_ptp_clock_state', { process: 'ptp4l', iface: ifaceAlias(port) })?.value
+      const off = findSample(samples, 'openshift_ptp_offset_ns', { from: 'master', process: 'ptp4l', iface: ifaceAlias(port) })?.value
+      ports.push({
+        node: n,
+        port,
+        link,
+        role: enumName(PortRole, role),
+        clockState: role === PortRole.SLAVE ? enumName(ClockState, cs) : undefined,
+        offsetNs: role === PortRole.SLAVE ? off : undefined,
+      })
+    }
+    nodes.push({
+      node: n,
+      daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
+      profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
+      ports,
+    })
+  }
+  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, nodes }
+}
+
+export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
+  const s = await collectStatus(await pickLab(o.name))
+  if (o.json) {
+    process.stdout.write(JSON.stringify(s, null, 2) + '\n')
+    return EXIT.ok
+  }
+  const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
+  for (const n of s.nodes) {
+    out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    for (const p of n.ports)
+      out.push(
+        `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
+      )
+  }
+  process.stdout.write(out.join('\n') + '\n')
+  return EXIT.ok
+}
+
+export const MODES = ['oc'] as const
+
+export function parseModes(s: string): string[] {
+  const modes = s.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)
+  for (const m of modes)
+    if (!(MODES as readonly string[]).includes(m)) throw new InputError(`unknown mode ${JSON.stringify(m)} (known: ${MODES.join(', ')})`, { field: '--mode' })
+  if (!modes.length) throw new InputError('no mode given', { field: '--mode' })
+  return modes
+}
+
+// Offset window: environment (MIN/MAX_OFFSET_IN_NS), lab default +/-10000 ns.
+export function offsetWindow(env = process.env): { min: number; max: number } {
+  const num = (k: string, d: number) => {
+    const v = env[k]
+    if (v === undefined || v === '') return d
+    const n = Number(v)
+    if (!Number.isInteger(n)) throw new InputError(`${k}=${JSON.stringify(v)} is not an integer number of nanoseconds`, { field: k })
+    return n
+  }
+  const w = { min: num('MIN_OFFSET_IN_NS', -10000), max: num('MAX_OFFSET_IN_NS', 10000) }
+  if (w.min > w.max) throw new InputError(`MIN_OFFSET_IN_NS (${w.min}) is greater than MAX_OFFSET_IN_NS (${w.max})`, { field: 'MIN_OFFSET_IN_NS' })
+  return w
+}
+
+export async function runSuites(lab: string, modes: string[], junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
+  const window = offsetWindow()
+  const results: SuiteResult[] = []
+  for (const mode of modes) {
+    progress(`running ${mode.toUpperCase()} test on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
+    const r = await runOcSuite({
+      lab,
+      window,
+      timeoutMs: Number(process.env.PTPLAB_SYNC_TIMEOUT_S ?? 60) * 1000,
+      keepConfig: process.env.KEEP_PTPCONFIG === 'true',
+      progress,
+      signal,
+    })
+    results.push(r)
+    process.stdout.write(humanReport(r) + '\n')
+    if (junit) {
+      const f = modes.length > 1 ? junit.replace(/(\.xml)?$/, `-${mode}.xml`) : junit
+      await writeFile(f, junitXml(r))
+      progress(`JUnit report written to ${f}`)
+    }
+  }
+  return results
+}
+
+export async function cmdTest(o: { mode: string; name?: string; junit?: string }): Promise<number> {
+  const modes = parseModes(o.mode)
+  const lab = await pickLab(o.name)
+  const intr = interruptible()
+  try {
+    const rs = await runSuites(lab, modes, o.junit, intr.signal)
+    return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
+  } finally {
+    intr.dispose()
+  }
+}
+
+export async function cmdRun(o: { mode: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
+  const modes = parseModes(o.mode)
+  const { t, file } = await loadTopology(o.topology, o.name)
+  const started = Date.now()
+  const intr = interruptible()
+  let rs: SuiteResult[] = []
+  try {
+    progress(`bringing up lab ${t.name} from ${file}`)
+    // A failed up rolls itself back; only a lab we brought up is torn down.
+    try {
+      await backend.up({ topology: t, topologyFile: file, progress, signal: intr.signal })
+    } catch (e) {
+      if (e instanceof LabExistsError) throw new UsageError(e.message)
+      throw e
+    }
+    progress(`lab ${t.name} is up`)
+    try {
+      rs = await runSuites(t.name, modes, o.junit, intr.signal)
+    } finally {
+      if (!o.keep) await backend.down(t.name, progress)
+      else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)
+    }
+  } finally {
+    intr.dispose()
+  }
+  const ok = rs.length === modes.length && rs.every(suitePassed)
+  process.stdout.write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
+  return ok ? EXIT.ok : EXIT.failed
+}

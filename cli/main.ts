@@ -1,0 +1,94 @@
+// ptplab: bring up a simulated PTP lab, run the conformance sync tests, tear
+// it down. Thin entry point: every command lives in lab/.
+import { Command, Option } from 'commander'
+import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp, MODES } from './lab-commands.js'
+import { exitCodeFor, reportError } from './output.js'
+import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+
+const program = new Command('ptplab')
+  .description(
+    'A PTP (IEEE 1588) lab on one Linux host: nodes are network namespaces linked by veth pairs through an\n' +
+      'Open vSwitch switch that runs ptp4l as a boundary clock; every node runs the ptplab linuxptp daemon.\n' +
+      'Needs root. State lives under /run/ptplab/<lab>/.',
+  )
+  .version('0.1.0')
+  .exitOverride()
+  .showHelpAfterError('(run with --help for usage)')
+  .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+
+const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
+const modeOpt = () => new Option('--mode <modes>', `test modes, comma separated (${MODES.join(', ')})`).default('oc')
+const envHelp = `
+Environment:
+  MIN_OFFSET_IN_NS, MAX_OFFSET_IN_NS  accepted offset window (default -10000, 10000)
+  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)
+  KEEP_PTPCONFIG=true                  leave the test PtpConfigs applied afterwards`
+
+// Commander passes (args..., options, command); our handlers return an exit code.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const wrap = (fn: (...a: any[]) => Promise<number>) => async (...a: unknown[]) => {
+  process.exitCode = await fn(...a)
+}
+
+program
+  .command('up')
+  .description('bring up a lab from a topology file (rolled back if it fails or is interrupted)')
+  .option('--topology <file>', 'topology YAML (default: topologies/default.yaml, the upstream 3-worker layout)')
+  .option('--name <lab>', 'lab name (default: the name in the topology file)')
+  .action(wrap(cmdUp))
+
+program
+  .command('status')
+  .description('show nodes, ports, PTP roles, clock state and offsets of a running lab')
+  .addOption(nameOpt())
+  .option('--json', 'machine-readable output')
+  .action(wrap(cmdStatus))
+
+program
+  .command('test')
+  .description('run sync tests on a running lab; exit 0 only if every check passed')
+  .addOption(modeOpt())
+  .addOption(nameOpt())
+  .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
+  .addHelpText('after', envHelp)
+  .action(wrap(cmdTest))
+
+program
+  .command('down')
+  .description('remove everything a lab made (processes, namespaces, links, files), even after a crash')
+  .addOption(nameOpt())
+  .action(wrap(cmdDown))
+
+program
+  .command('run')
+  .description('up, test, down in one go; exit 0 only if every check passed')
+  .addOption(modeOpt())
+  .option('--topology <file>', 'topology YAML (default: topologies/default.yaml)')
+  .option('--name <lab>', 'lab name (default: the name in the topology file)')
+  .option('--junit <file>', 'write a JUnit XML report')
+  .option('--keep', 'leave the lab running afterwards')
+  .addHelpText('after', envHelp)
+  .action(wrap(cmdRun))
+
+program
+  .command('profiles')
+  .description('print the JSON array of PTP profiles a node gets from PtpConfig files ([] when none)')
+  .argument('<file...>', 'PtpConfig YAML files (several documents per file allowed)')
+  .requiredOption('--node <name>', 'node name')
+  .option('--label <key[=value]>', 'a node label (repeatable); matching uses the key only', collectLabel, {})
+  .action(wrap(cmdProfiles))
+
+program
+  .command('replay-log')
+  .description('print the Prometheus metrics the daemon would export after these ptp4l/phc2sys log lines')
+  .argument('<logfile>', 'ptp4l/phc2sys output (with or without [ptp4l.N.config] tags)')
+  .requiredOption('--node <name>', 'node label value')
+  .requiredOption('--config <ptp4l-config>', 'the ptp4l config the log came from (its sections give the port names)')
+  .action(wrap(cmdReplayLog))
+
+try {
+  await program.parseAsync()
+} catch (e) {
+  reportError(e)
+  process.exitCode = exitCodeFor(e)
+}

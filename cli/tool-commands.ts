@@ -1,0 +1,46 @@
+// Offline tools: what profiles a node gets, and what metrics a log produces.
+import { readFile } from 'node:fs/promises'
+import { basename } from 'node:path'
+import { InputError } from '../lab/errors.js'
+import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
+import { resolveNodeProfiles } from '../lab/operator/resolve.js'
+import { PtpExporter } from '../lab/ptp/exporter.js'
+import { getOption, interfacesOf, parsePtp4lConf } from '../lab/ptp/ptp4l-conf.js'
+import { EXIT } from './output.js'
+
+// --label KEY or KEY=VALUE, repeatable.
+export function collectLabel(v: string, acc: Record<string, string>): Record<string, string> {
+  const i = v.indexOf('=')
+  const key = i < 0 ? v : v.slice(0, i)
+  if (!/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(key))
+    throw new InputError(`invalid label key ${JSON.stringify(key)}`, { field: '--label' })
+  return { ...acc, [key]: i < 0 ? '' : v.slice(i + 1) }
+}
+
+export async function cmdProfiles(files: string[], o: { node: string; label: Record<string, string> }): Promise<number> {
+  const configs = await loadPtpConfigFiles(files)
+  const r = resolveNodeProfiles(configs, { name: o.node, labels: o.label })
+  process.stdout.write(JSON.stringify(r.profiles, null, 2) + '\n')
+  return EXIT.ok
+}
+
+async function readInput(file: string, what: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8')
+  } catch (e) {
+    throw new InputError(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
+  }
+}
+
+export async function cmdReplayLog(logFile: string, o: { node: string; config: string }): Promise<number> {
+  const conf = parsePtp4lConf(await readInput(o.config, 'ptp4l config'))
+  const ifaces = interfacesOf(conf)
+  // The daemon tags lines with [ptp4l.N.config]; a hand-made config may
+  // carry its own message_tag, else the file name stands in for it.
+  const tag = getOption(conf, 'global', 'message_tag')?.replace(/^\[|\]$/g, '') ?? basename(o.config)
+  const exporter = new PtpExporter({ node: o.node })
+  exporter.registerConfig(tag, ifaces)
+  for (const line of (await readInput(logFile, 'log file')).split('\n')) exporter.handleLine(line)
+  process.stdout.write(await exporter.metricsText())
+  return EXIT.ok
+}

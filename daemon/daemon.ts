@@ -1,0 +1,220 @@
+// The node daemon: watches <profile-path>/<node>, renders ptp4l configs,
+// supervises ptp4l/phc2sys and turns their log lines into metrics. The same
+// contract as upstream's linuxptp daemon (REFERENCE section 5).
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { PtpExporter } from '../lab/ptp/exporter.js'
+import { planProfiles, parseProfileFile, type PlannedProfile } from '../lab/ptp/render-profile.js'
+import { parsePmcOutput } from '../lab/ptp/pmc-parse.js'
+import type { PtpProfile } from '../lab/ptp/types.js'
+import { pmc } from './pmc.js'
+import { Supervised } from './supervisor.js'
+
+export interface DaemonOptions {
+  node: string
+  profilePath: string
+  runDir: string
+  updateIntervalMs: number
+  sharedClock: boolean
+  restartDelayMs: number
+  pmcIntervalMs: number
+  wrapper: string[] // e.g. ['setpriv', '--pdeathsig', 'TERM', '--'] or []
+  log: (msg: string) => void // daemon's own messages
+  out: (line: string) => void // child output, passed through like upstream
+}
+
+interface Running {
+  plan: PlannedProfile
+  children: Supervised[]
+  seenEvent: boolean
+}
+
+export class Daemon {
+  readonly exporter: PtpExporter
+  private lastBytes?: string
+  private running: Running[] = []
+  private lastError?: string
+  private applied = false
+  private timers: NodeJS.Timeout[] = []
+  private applying: Promise<void> = Promise.resolve()
+  private stopped = false
+
+  constructor(readonly o: DaemonOptions) {
+    this.exporter = new PtpExporter({ node: o.node })
+  }
+
+  get profileFile(): string {
+    return join(this.o.profilePath, this.o.node)
+  }
+
+  async start(): Promise<void> {
+    await mkdir(this.o.runDir, { recursive: true })
+    await this.poll()
+    this.timers.push(setInterval(() => void this.poll(), this.o.updateIntervalMs))
+    this.timers.push(setInterval(() => void this.pollPmc(), this.o.pmcIntervalMs))
+  }
+
+  // Reads the profile file; applies it when its bytes changed. A missing file
+  // means "no profiles" (the node has no entry in the ConfigMap).
+  async poll(): Promise<void> {
+    let bytes: string
+    try {
+      bytes = existsSync(this.profileFile) ? await readFile(this.profileFile, 'utf8') : '[]'
+    } catch (e) {
+      return this.reject(`cannot read profile file ${this.profileFile}: ${(e as Error).message}`)
+    }
+    if (bytes === this.lastBytes) return
+    this.lastBytes = bytes
+    let plans: PlannedProfile[]
+    let profiles: PtpProfile[]
+    try {
+      profiles = parseProfileFile(bytes, this.profileFile)
+      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock })
+    } catch (e) {
+      return this.reject(`invalid profile file: ${(e as Error).message}`)
+    }
+    this.lastError = undefined
+    this.applying = this.applying.then(() => this.apply(profiles, plans))
+    await this.applying
+  }
+
+  private reject(reason: string): void {
+    this.lastError = `${reason}; keeping the last good configuration`
+    this.o.log(`error: ${this.lastError}`)
+  }
+
+  private async apply(profiles: PtpProfile[], plans: PlannedProfile[]): Promise<void> {
+    if (this.stopped) return
+    this.o.log('in applyNodePTPProfiles')
+    await this.stopAll()
+    this.o.log('updating NodePTPProfiles to:')
+    for (const p of profiles) {
+      this.o.log('------------------------------------')
+      this.o.log(`Profile Name: ${p.name}`)
+      this.o.log(`Interface: ${p.interface ?? ''}`)
+      this.o.log(`Ptp4lOpts: ${p.ptp4lOpts ?? ''}`)
+      this.o.log(`Phc2sysOpts: ${p.phc2sysOpts ?? ''}`)
+    }
+    this.o.log('------------------------------------')
+    for (const plan of plans) {
+      await writeFile(plan.configPath, plan.configText)
+      this.exporter.registerConfig(plan.configName, plan.ifaces)
+      const r: Running = { plan, children: [], seenEvent: false }
+      for (const pp of plan.processes) {
+        const program = pp.process
+        const argv = [...this.o.wrapper, ...(pp.sched ? ['chrt', '-f', String(pp.sched.priority)] : []), program, ...pp.args]
+        const child: Supervised = new Supervised(
+          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs },
+          {
+            onLine: (line) => {
+              this.o.out(line)
+              if (this.exporter.handleLine(line, program)) r.seenEvent = true
+            },
+            onStart: (pid) => {
+              this.o.log(`${program} started for ${plan.configName} (pid ${pid}): ${argv.join(' ')}`)
+              this.exporter.setProcessStatus(program, plan.configName, true)
+              if (program === 'ptp4l' && this.o.sharedClock) void this.markSynchronized(plan)
+            },
+            onExit: (code, signal, willRestart) => {
+              this.exporter.setProcessStatus(program, plan.configName, false)
+              this.o.log(
+                `${program} for ${plan.configName} exited (${signal ?? `code ${code}`})` +
+                  (willRestart ? `; restarting in ${this.o.restartDelayMs} ms` : ''),
+              )
+            },
+            onRestart: () => this.exporter.incRestart(program, plan.configName),
+          },
+        )
+        r.children.push(child)
+      }
+      this.running.push(r)
+      for (const c of r.children) c.start()
+    }
+    this.applied = true
+  }
+
+  // Shared-clock mode: every node uses the one host clock, which nobody may
+  // step. ptp4l runs with free_running 1; tell it the local clock is
+  // synchronised by other means so its ports can reach SLAVE (REFERENCE 4).
+  // Sent after every (re)start, retried until ptp4l's socket answers.
+  private async markSynchronized(plan: PlannedProfile): Promise<void> {
+    for (let i = 0; i < 50 && !this.stopped; i++) {
+      try {
+        const out = await pmc(plan.udsPath, plan.domain, this.o.runDir, ['SET SYNCHRONIZATION_UNCERTAIN_NP 0'])
+        if (/uncertain\s+0/.test(out)) return
+      } catch {
+        /* socket not there yet */
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    this.o.log(`warning: could not set SYNCHRONIZATION_UNCERTAIN_NP on ${plan.configName}`)
+  }
+
+  // Clock class of each ptp4l, from its parent data set (gm.ClockClass).
+  private async pollPmc(): Promise<void> {
+    for (const r of this.running) {
+      if (!r.children[0]?.running) continue
+      try {
+        const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'])
+        const cls = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields['gm.ClockClass']
+        if (cls !== undefined) this.exporter.setClockClass('ptp4l', r.plan.configName, Number(cls))
+      } catch {
+        /* ptp4l busy or restarting: next round */
+      }
+    }
+  }
+
+  private async stopAll(): Promise<void> {
+    const old = this.running
+    this.running = []
+    await Promise.all(old.flatMap((r) => r.children.map((c) => c.stop())))
+    for (const r of old) {
+      this.exporter.forgetConfig(r.plan.configName)
+      await rm(r.plan.configPath, { force: true })
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.stopped = true
+    for (const t of this.timers) clearInterval(t)
+    await this.applying
+    await this.stopAll()
+  }
+
+  // Readiness: 503 with a reason until the config is applied, every process
+  // is up and each ptp4l has produced at least one parsed log event.
+  readiness(): { ready: boolean; reason: string } {
+    if (this.lastError) return { ready: false, reason: this.lastError }
+    if (!this.applied) return { ready: false, reason: 'profile not applied yet' }
+    for (const r of this.running) {
+      for (const c of r.children)
+        if (!c.running) return { ready: false, reason: `${c.spec.process} for ${r.plan.configName} is not running` }
+      if (!r.seenEvent) return { ready: false, reason: `no metrics from ${r.plan.configName} yet` }
+    }
+    return { ready: true, reason: this.running.length ? 'ok' : 'ok (no profiles for this node)' }
+  }
+
+  status() {
+    return {
+      node: this.o.node,
+      sharedClock: this.o.sharedClock,
+      readiness: this.readiness(),
+      lastError: this.lastError ?? null,
+      profiles: this.running.map((r) => ({
+        name: r.plan.profileName,
+        config: r.plan.configName,
+        configPath: r.plan.configPath,
+        uds: r.plan.udsPath,
+        domain: r.plan.domain,
+        ifaces: r.plan.ifaces,
+        processes: r.children.map((c) => ({
+          process: c.spec.process,
+          pid: c.pid ?? null,
+          running: c.running,
+          restarts: c.restarts,
+        })),
+      })),
+    }
+  }
+}

@@ -1,0 +1,112 @@
+#!/usr/bin/env node
+// Entry of the linuxptp daemon program (one per node). Flags mirror
+// upstream's daemon; see `--help`.
+import { Command, InvalidArgumentError } from 'commander'
+import { existsSync } from 'node:fs'
+import { Daemon } from './daemon.js'
+import { listen, parseListen } from './listen.js'
+import { discoverNics } from './nics.js'
+
+const seconds = (v: string) => {
+  const n = Number(v)
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds')
+  return n
+}
+const addr = (v: string) => {
+  try {
+    return parseListen(v)
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message)
+  }
+}
+
+const program = new Command('ptplab-daemon')
+  .description(
+    'linuxptp daemon: reads <profile-path>/<node-name> (JSON array of PTP profiles), runs ptp4l/phc2sys\n' +
+      'for them, restarts them when they die, and exports openshift_ptp_* Prometheus metrics.',
+  )
+  .option('--node-name <name>', 'node whose profile file to read (default: $NODE_NAME)')
+  .option('--profile-path <dir>', 'directory holding one profile file per node', '/etc/linuxptp')
+  .option('--update-interval <s>', 'how often to re-read the profile file, seconds', seconds, 30)
+  .option('--run-dir <dir>', 'where ptp4l.N.config files and sockets go', '/var/run')
+  .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', addr, parseListen(':9091'))
+  .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', addr, parseListen(':8081'))
+  .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
+  .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
+  .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
+  .showHelpAfterError()
+
+program.parse()
+const o = program.opts<{
+  nodeName?: string
+  profilePath: string
+  updateInterval: number
+  runDir: string
+  metricsListen: ReturnType<typeof parseListen>
+  readyListen: ReturnType<typeof parseListen>
+  sharedClock: boolean
+  restartDelay: number
+  pmcInterval: number
+}>()
+
+const node = o.nodeName ?? process.env.NODE_NAME
+if (!node) {
+  console.error('error: no node name: pass --node-name or set NODE_NAME')
+  process.exit(2)
+}
+
+const stamp = () => new Date().toISOString()
+const log = (msg: string) => process.stderr.write(`${stamp()} daemon[${node}] ${msg}\n`)
+
+// setpriv gives each child PDEATHSIG: if this daemon is killed outright, its
+// ptp4l/phc2sys die with it instead of running on as orphans.
+const wrapper = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
+
+const daemon = new Daemon({
+  node,
+  profilePath: o.profilePath,
+  runDir: o.runDir,
+  updateIntervalMs: o.updateInterval * 1000,
+  sharedClock: o.sharedClock,
+  restartDelayMs: o.restartDelay * 1000,
+  pmcIntervalMs: o.pmcInterval * 1000,
+  wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', '--'] : [],
+  log,
+  out: (line) => process.stdout.write(line + '\n'),
+})
+
+log(`resync period set to: ${o.updateInterval} [s]`)
+log(`linuxptp profile path set to: ${o.profilePath}`)
+log(`PTP capable NICs: [${(await discoverNics()).join(' ')}]`)
+
+const metrics = await listen(o.metricsListen, async (req, res) => {
+  if (req.url !== '/metrics') {
+    res.writeHead(404).end('not found\n')
+    return
+  }
+  const text = await daemon.exporter.metricsText()
+  res.writeHead(200, { 'content-type': daemon.exporter.registry.contentType }).end(text)
+})
+const ready = await listen(o.readyListen, (req, res) => {
+  if (req.url === '/ready') {
+    const r = daemon.readiness()
+    res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.reason + '\n')
+  } else if (req.url === '/status') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(daemon.status()) + '\n')
+  } else res.writeHead(404).end('not found\n')
+})
+
+let shuttingDown = false
+const shutdown = async (sig: string) => {
+  if (shuttingDown) return
+  shuttingDown = true
+  log(`received ${sig}, stopping children`)
+  await daemon.shutdown()
+  metrics.close()
+  ready.close()
+  process.exit(0)
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'))
+process.on('SIGINT', () => void shutdown('SIGINT'))
+
+await daemon.start()

@@ -1,0 +1,53 @@
+// Reports: a short human summary and JUnit XML, both pure.
+import type { CheckResult } from './checks.js'
+
+export interface SuiteResult {
+  suite: string // e.g. "oc"
+  lab: string
+  description: string // what was tested, one line
+  checks: CheckResult[]
+  startedAt: string
+  durationMs: number
+  syncedAfterMs?: number // from config applied to all checks passing
+  error?: string // the suite could not run at all
+}
+
+export const suitePassed = (r: SuiteResult) => !r.error && r.checks.length > 0 && r.checks.every((c) => c.pass)
+
+export function humanReport(r: SuiteResult): string {
+  const lines = [`${r.suite.toUpperCase()} test on lab ${r.lab}: ${r.description}`]
+  const w = Math.max(10, ...r.checks.map((c) => c.name.length))
+  for (const c of r.checks)
+    lines.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.measured}${c.pass ? '' : `  (expected ${c.expected})`}`)
+  if (r.error) lines.push(`  ERROR ${r.error}`)
+  const passed = r.checks.filter((c) => c.pass).length
+  const sync = r.syncedAfterMs !== undefined ? `, in sync ${(r.syncedAfterMs / 1000).toFixed(1)} s after the config was applied` : ''
+  lines.push(`verdict: ${suitePassed(r) ? 'PASS' : 'FAIL'} (${passed}/${r.checks.length} checks${sync}; ${(r.durationMs / 1000).toFixed(1)} s)`)
+  return lines.join('\n')
+}
+
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+
+export function junitXml(r: SuiteResult): string {
+  const failures = r.checks.filter((c) => !c.pass).length
+  const secs = (r.durationMs / 1000).toFixed(3)
+  const cases = r.checks.map((c) => {
+    const head = `    <testcase classname="ptplab.${esc(r.suite)}" name="${esc(c.name)}" time="0">`
+    const body = c.pass
+      ? `      <system-out>${esc(`measured: ${c.measured}`)}</system-out>`
+      : `      <failure message="${esc(`measured ${c.measured}, expected ${c.expected}`)}" type="check"/>`
+    return `${head}\n${body}\n    </testcase>`
+  })
+  if (r.error) cases.push(`    <testcase classname="ptplab.${esc(r.suite)}" name="setup" time="0">\n      <error message="${esc(r.error)}"/>\n    </testcase>`)
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    `<testsuites tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}">`,
+    `  <testsuite name="ptplab-${esc(r.suite)}" tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}" timestamp="${esc(r.startedAt)}">`,
+    `    <properties><property name="lab" value="${esc(r.lab)}"/><property name="description" value="${esc(r.description)}"/></properties>`,
+    ...cases,
+    '  </testsuite>',
+    '</testsuites>',
+    '',
+  ].join('\n')
+}

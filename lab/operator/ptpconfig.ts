@@ -1,0 +1,304 @@
+// The PtpConfig custom resource (REFERENCE section 6): parsing from YAML
+// files, the operator webhook's validation rules, and YAML output.
+import { readFile } from 'node:fs/promises'
+import { isMap, isNode, LineCounter, parseAllDocuments, stringify, type Document } from 'yaml'
+import { z } from 'zod'
+import { InputError, type InputErrorWhere } from '../errors.js'
+import type { PtpProfile } from '../ptp/types.js'
+
+export const PTP_NAMESPACE = 'openshift-ptp'
+const API_VERSION = 'ptp.openshift.io/v1'
+
+export interface PtpRecommend {
+  profile?: string
+  priority: number
+  match?: Array<{ nodeLabel?: string; nodeName?: string }>
+}
+
+export interface PtpConfig {
+  apiVersion: 'ptp.openshift.io/v1'
+  kind: 'PtpConfig'
+  metadata: { name: string; namespace: string; labels?: Record<string, string> }
+  spec: { profile: PtpProfile[]; recommend: PtpRecommend[] }
+  status?: { matchList?: Array<{ nodeName: string; profile: string }> }
+}
+
+type Path = Array<string | number>
+
+// Where each parsed config came from, so errors found later (webhook rules,
+// profile resolution) can still name the file and line.
+const origins = new WeakMap<PtpConfig, { file: string; line: (path: Path) => number | undefined }>()
+
+export function fieldPath(path: Path): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
+}
+
+// File, line and field for a path inside a config; file/line only if the
+// config came from parsePtpConfigs.
+export function whereIs(c: PtpConfig, path: Path, file?: string): InputErrorWhere {
+  const o = origins.get(c)
+  return { file: file ?? o?.file, line: o?.line(path), field: fieldPath(path) }
+}
+
+const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
+
+// Strict schemas (CRD v1 fields the lab models): a typo in a profile must not
+// silently drop an option. The CRD's chronyd*/synce4l*/ptpSecretName fields
+// are rejected as unknown: ptplab does not run those processes.
+const str = z.string()
+const int = z.number().int()
+const matchSchema = z.strictObject({ nodeLabel: str.optional(), nodeName: str.optional() })
+const recommendSchema = z.strictObject({
+  profile: str.min(1).optional(),
+  priority: int.min(0),
+  match: z.array(matchSchema).optional(),
+})
+const profileSchema = z.strictObject({
+  name: str.min(1),
+  interface: str.optional(),
+  ptp4lOpts: str.optional(),
+  ptp4lConf: str.optional(),
+  phc2sysOpts: str.optional(),
+  phc2sysConf: str.optional(),
+  ts2phcOpts: str.optional(),
+  ts2phcConf: str.optional(),
+  ptpSchedulingPolicy: str.optional(),
+  ptpSchedulingPriority: int.optional(),
+  ptpClockThreshold: z
+    .strictObject({ holdOverTimeout: int.optional(), maxOffsetThreshold: int.optional(), minOffsetThreshold: int.optional() })
+    .optional(),
+  ptpSettings: z.record(str, str).optional(),
+  plugins: z.record(str, z.unknown()).optional(),
+})
+// metadata/status are loose: `kubectl get -o yaml` output carries uid, annotations, conditions...
+const configSchema = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('PtpConfig'),
+  metadata: z.object({ name: str.min(1), namespace: str.min(1).optional(), labels: z.record(str, str).optional() }),
+  spec: z.strictObject({ profile: z.array(profileSchema), recommend: z.array(recommendSchema) }),
+  status: z.object({ matchList: z.array(z.object({ nodeName: str, profile: str })).optional() }).optional(),
+})
+
+// Kubernetes treats `key: null` as an absent key.
+function dropNulls(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(dropNulls)
+  if (v && typeof v === 'object') {
+    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]))
+  }
+  return v
+}
+
+function valueAt(v: unknown, path: Path): unknown {
+  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined
+  return v
+}
+
+function lineFinder(doc: Document, lc: LineCounter): (path: Path) => number | undefined {
+  const lineOf = (n: unknown) => (isNode(n) && n.range ? lc.linePos(n.range[0]).line : undefined)
+  return (path) => {
+    // Walk up to the nearest node that exists; for a map key point at the key itself.
+    for (let p = path; ; p = p.slice(0, -1)) {
+      if (p.length === 0) return lineOf(doc.contents)
+      const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true)
+      const last = p[p.length - 1]
+      if (isMap(parent)) {
+        const pair = parent.items.find((it) => (isNode(it.key) ? (it.key as { value?: unknown }).value : it.key) === last)
+        if (pair) return lineOf(pair.key) ?? lineOf(pair.value)
+      } else {
+        const line = lineOf(doc.getIn(p, true))
+        if (line !== undefined) return line
+      }
+    }
+  }
+}
+
+function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => InputErrorWhere): InputError {
+  const issue = err.issues[0]!
+  let path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
+  let detail: string
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? ''
+    path = [...path, key]
+    detail = `unknown field (value ${show(valueAt(raw, path))})`
+  } else {
+    const got = valueAt(raw, path)
+    const what = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message
+    detail = got === undefined ? 'required field missing' : `${what}, got ${show(got)}`
+  }
+  return new InputError(detail, where(path))
+}
+
+// Parses every PtpConfig document of a YAML stream, applies the CRD schema
+// and the webhook rules (validatePtpConfig). Empty documents are skipped.
+export function parsePtpConfigs(text: string, file: string): PtpConfig[] {
+  const lc = new LineCounter()
+  const out: PtpConfig[] = []
+  const seen = new Map<string, number | undefined>()
+  for (const doc of parseAllDocuments(text, { lineCounter: lc })) {
+    const bad = doc.errors[0]
+    if (bad) throw new InputError(bad.message.split('\n')[0] ?? 'invalid YAML', { file, line: bad.linePos?.[0].line })
+    const line = lineFinder(doc, lc)
+    const raw = dropNulls(doc.toJS())
+    if (raw === undefined || raw === null) continue
+    const where = (path: Path): InputErrorWhere => ({ file, line: line(path), field: fieldPath(path) })
+    const obj = raw as { kind?: unknown; apiVersion?: unknown }
+    if (typeof raw !== 'object' || Array.isArray(raw) || obj.kind !== 'PtpConfig' || obj.apiVersion !== API_VERSION) {
+      const got = typeof raw === 'object' && !Array.isArray(raw) ? `kind ${show(obj.kind)} apiVersion ${show(obj.apiVersion)}` : show(raw)
+      throw new InputError(`expected kind "PtpConfig" apiVersion "${API_VERSION}", got ${got}`, where(['kind']))
+    }
+    const r = configSchema.safeParse(raw)
+    if (!r.success) throw schemaError(r.error, raw, where)
+    const { metadata: m, spec, status } = r.data
+    const c: PtpConfig = {
+      apiVersion: API_VERSION,
+      kind: 'PtpConfig',
+      metadata: { name: m.name, namespace: m.namespace ?? PTP_NAMESPACE, ...(m.labels && { labels: m.labels }) },
+      spec: { profile: spec.profile, recommend: spec.recommend },
+      ...(status && { status }),
+    }
+    const key = `${c.metadata.namespace}/${c.metadata.name}`
+    if (seen.has(key)) {
+      throw new InputError(`duplicate PtpConfig ${show(key)} (first at line ${seen.get(key)})`, where(['metadata', 'name']))
+    }
+    seen.set(key, line(['metadata', 'name']))
+    origins.set(c, { file, line })
+    validatePtpConfig(c, file)
+    out.push(c)
+  }
+  return out
+}
+
+// Loads several files; a PtpConfig name may appear only once overall, since
+// profile names are qualified by it.
+export async function loadPtpConfigFiles(paths: string[]): Promise<PtpConfig[]> {
+  const out: PtpConfig[] = []
+  const seen = new Map<string, string>()
+  for (const p of paths) {
+    let text: string
+    try {
+      text = await readFile(p, 'utf8')
+    } catch (e) {
+      throw new InputError(`cannot read: ${(e as Error).message}`, { file: p })
+    }
+    for (const c of parsePtpConfigs(text, p)) {
+      const key = `${c.metadata.namespace}/${c.metadata.name}`
+      const first = seen.get(key)
+      if (first !== undefined) {
+        throw new InputError(`duplicate PtpConfig ${show(key)} (also in ${first})`, whereIs(c, ['metadata', 'name']))
+      }
+      seen.set(key, p)
+      out.push(c)
+    }
+  }
+  return out
+}
+
+// Section names of a ptp4l config, e.g. ["global", "eth0"]. Lines are
+// trimmed; '#' starts a comment line.
+export function ptp4lSections(conf: string): string[] {
+  const out: string[] = []
+  for (const raw of conf.split('\n')) {
+    const line = raw.trim()
+    if (!line.startsWith('[')) continue
+    const end = line.indexOf(']')
+    if (end < 0) throw new Error(`section header ${JSON.stringify(line)} has no closing ']'`)
+    out.push(line.slice(1, end).trim())
+  }
+  return out
+}
+
+// ptpSettings keys and value checks mirror upstream's webhook
+// (api/v1/ptpconfig_webhook.go). Upstream accepts any key *containing*
+// "clockId" (e.g. "clockId[ens1f0]"); it has no "unmanaged" key.
+const CLOCK_TYPES = ['T-GM', 'T-BC']
+const uint32 = (v: string) => /^\d+$/.test(v) && Number(v) <= 0xffffffff
+const uint64 = (v: string, hex: boolean) =>
+  (hex ? /^[0-9a-fA-F]+$/ : /^\d+$/).test(v) && BigInt(hex ? `0x${v}` : v) <= 0xffffffffffffffffn
+const DURATION = /^([+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+|0)$/ // Go time.ParseDuration
+const PROFILE_LIST = /^([\w-]+)(,\s*([\w-]+))*$/
+
+function settingProblem(key: string, v: string): string | undefined {
+  switch (key) {
+    case 'stdoutFilter': // upstream compiles Go RE2; JS RegExp is close enough here
+      try {
+        new RegExp(v)
+        return undefined
+      } catch (e) {
+        return `not a valid regular expression: ${(e as Error).message}`
+      }
+    case 'logReduce': {
+      const [mode = 'false', time, threshold] = v.trim().split(/\s+/).filter(Boolean)
+      const m = mode.toLowerCase()
+      if (!['true', 'false', 'basic', 'enhanced'].includes(m)) return 'mode must be true, false, basic or enhanced'
+      if (m === 'enhanced' && time !== undefined && !DURATION.test(time)) return `time ${show(time)} is not a duration (e.g. 30s)`
+      if (m === 'enhanced' && threshold !== undefined && !/^\+?\d+$/.test(threshold)) return 'threshold must be a non-negative integer'
+      return undefined
+    }
+    case 'haProfiles':
+      return PROFILE_LIST.test(v) ? undefined : 'must be comma-separated profile names'
+    case 'clockType':
+      return CLOCK_TYPES.includes(v) ? undefined : `must be one of ${CLOCK_TYPES.join(', ')}`
+    case 'inSyncConditionTimes':
+    case 'inSyncConditionThreshold':
+      return uint32(v) ? undefined : 'must be an unsigned integer'
+    case 'controllingProfile':
+    case 'upstreamPort':
+    case 'leadingInterface':
+      return undefined
+  }
+  if (key.includes('clockId')) return uint64(v, false) || uint64(v, true) ? undefined : 'must be an unsigned integer (decimal or hex)'
+  return 'not a configurable setting'
+}
+
+// The webhook rules of REFERENCE section 6, plus what the CRD schema
+// enforces (names, priorities, scheduling enum), for configs built in code.
+export function validatePtpConfig(c: PtpConfig, file?: string): void {
+  const fail = (path: Path, detail: string): never => {
+    throw new InputError(detail, whereIs(c, path, file))
+  }
+  if (!c.metadata.name) fail(['metadata', 'name'], 'required field missing')
+  const names = new Set<string>()
+  c.spec.profile.forEach((p, i) => {
+    const at = (...rest: Path): Path => ['spec', 'profile', i, ...rest]
+    if (!p.name) fail(at('name'), `profile name required, got ${show(p.name)}`)
+    if (names.has(p.name)) fail(at('name'), `duplicate profile name ${show(p.name)} in this PtpConfig`)
+    names.add(p.name)
+    if (p.interface && p.ptp4lConf !== undefined) {
+      let sections: string[] = []
+      try {
+        sections = ptp4lSections(p.ptp4lConf)
+      } catch (e) {
+        fail(at('ptp4lConf'), (e as Error).message)
+      }
+      const extra = sections.find((s) => s !== 'global' && s !== p.interface)
+      if (extra !== undefined) {
+        fail(at('ptp4lConf'), `section [${extra}] not allowed with interface ${show(p.interface)}: only [global] and [${p.interface}]`)
+      }
+    }
+    const policy = p.ptpSchedulingPolicy
+    if (policy !== undefined && policy !== 'SCHED_OTHER' && policy !== 'SCHED_FIFO') {
+      fail(at('ptpSchedulingPolicy'), `must be SCHED_OTHER or SCHED_FIFO, got ${show(policy)}`)
+    }
+    const prio = p.ptpSchedulingPriority
+    if (policy === 'SCHED_FIFO' && prio === undefined) fail(at('ptpSchedulingPriority'), 'required (1-65) with SCHED_FIFO')
+    if (prio !== undefined && !(Number.isInteger(prio) && prio >= 1 && prio <= 65)) {
+      fail(at('ptpSchedulingPriority'), `must be an integer 1-65, got ${show(prio)}`)
+    }
+    for (const [k, v] of Object.entries(p.ptpSettings ?? {})) {
+      const problem = settingProblem(k, v)
+      if (problem) fail(at('ptpSettings', k), `${problem}, got ${show(v)}`)
+    }
+  })
+  c.spec.recommend.forEach((r, i) => {
+    if (!Number.isInteger(r.priority) || r.priority < 0) {
+      fail(['spec', 'recommend', i, 'priority'], `must be an integer >= 0, got ${show(r.priority)}`)
+    }
+  })
+}
+
+// Multi-document YAML, each document in apiVersion/kind/metadata/spec order.
+export function toYaml(configs: PtpConfig[]): string {
+  return configs
+    .map((c) => stringify({ apiVersion: c.apiVersion, kind: c.kind, metadata: c.metadata, spec: c.spec, ...(c.status && { status: c.status }) }, { lineWidth: 0 }))
+    .join('---\n')
+}

@@ -1,0 +1,54 @@
+// Where things live: the project (for the daemon entry) and each lab's run dir.
+import { existsSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+// The project root is the nearest ancestor holding package.json: this works
+// both from compiled dist/ files and from TypeScript sources under tap.
+export function projectRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir
+    const up = dirname(dir)
+    if (up === dir) throw new Error('cannot locate the ptplab project root')
+    dir = up
+  }
+}
+
+// The compiled daemon; `npm run build` produces it.
+export const daemonEntry = () => join(projectRoot(), 'dist', 'daemon', 'main.js')
+export const defaultTopologyFile = () => join(projectRoot(), 'topologies', 'default.yaml')
+export const switchPtp4lConfFile = () => join(projectRoot(), 'switch', 'ptp4l.conf')
+
+export const runRoot = () => resolve(process.env.PTPLAB_RUN_ROOT ?? '/run/ptplab')
+
+// Every path of one lab, derived from its name only, so `down` can find them
+// without any other input.
+export function labPaths(lab: string) {
+  const dir = join(runRoot(), lab)
+  return {
+    dir,
+    state: join(dir, 'state.json'),
+    logs: join(dir, 'logs'),
+    nodeLog: (node: string) => join(dir, 'logs', `${node}.log`),
+    nodeRun: (node: string) => join(dir, 'nodes', node),
+    metricsSock: (node: string) => join(dir, 'nodes', node, 'metrics.sock'),
+    readySock: (node: string) => join(dir, 'nodes', node, 'ready.sock'),
+    profiles: join(dir, 'profiles'),
+    switchDir: join(dir, 'switch'),
+    switchProfiles: join(dir, 'switch', 'profiles'),
+    cluster: join(dir, 'cluster'),
+    ptpConfigs: join(dir, 'cluster', 'ptpconfigs'),
+    labels: join(dir, 'cluster', 'labels.json'),
+    tmp: join(dir, 'tmp'),
+  }
+}
+export type LabPaths = ReturnType<typeof labPaths>
+
+// Namespace names: `ptplab-<lab>.<node>`. Lab names never contain '.', so the
+// prefix `ptplab-<lab>.` belongs to exactly one lab.
+export const NETNS_PREFIX = 'ptplab-'
+export const netnsPrefix = (lab: string) => `${NETNS_PREFIX}${lab}.`
+export const netnsName = (lab: string, node: string) => `${netnsPrefix(lab)}${node}`
+// Holds the far ends of unlinked ports (an unplugged cable): kept down.
+export const unpluggedNetns = (lab: string) => `${netnsPrefix(lab)}_unplugged`

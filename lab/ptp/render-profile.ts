@@ -1,0 +1,258 @@
+// What the daemon runs for a node's profiles (REFERENCE section 5): config
+// file text, argv and scheduling per process. Pure: the daemon writes the
+// files and spawns; the CLI uses the same plan for dry runs.
+import { InputError } from '../errors.js'
+import { getOption, interfacesOf, parsePtp4lConf, renderPtp4lConf, setOption } from './ptp4l-conf.js'
+import type { PtpProfile } from './types.js'
+
+export interface RenderOptions {
+  runDir: string
+  sharedClock: boolean // one-host lab: all nodes share CLOCK_REALTIME, never discipline it
+}
+
+export interface PlannedProcess {
+  process: 'ptp4l' | 'phc2sys'
+  config: string // 'ptp4l.N.config'
+  args: string[] // argv WITHOUT the program name
+  sched?: { policy: 'SCHED_FIFO'; priority: number }
+}
+
+export interface PlannedProfile {
+  index: number
+  profileName: string
+  configName: string // ptp4l.N.config
+  configPath: string // runDir/ptp4l.N.config
+  configText: string
+  ifaces: string[] // port order
+  domain: number
+  udsPath: string // runDir/ptp4l.N.socket
+  processes: PlannedProcess[] // ptp4l first, then phc2sys
+}
+
+const hasPhc2sys = (p: PtpProfile) => (p.phc2sysOpts ?? '').trim() !== ''
+
+// Shell-like word split without a shell: whitespace separates words, single
+// quotes are literal, double quotes allow \" and \\, a backslash outside
+// quotes escapes the next character.
+export function splitOpts(opts: string): string[] {
+  const words: string[] = []
+  let word = ''
+  let inWord = false
+  let quote: "'" | '"' | undefined
+  for (let i = 0; i < opts.length; i++) {
+    const c = opts[i] as string
+    if (quote === "'") {
+      if (c === "'") quote = undefined
+      else word += c
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined
+      else if (c === '\\' && (opts[i + 1] === '"' || opts[i + 1] === '\\')) word += opts[++i]
+      else word += c
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word)
+      word = ''
+      inWord = false
+    } else {
+      inWord = true
+      if (c === "'" || c === '"') quote = c
+      else if (c === '\\' && i + 1 < opts.length) word += opts[++i]
+      else word += c
+    }
+  }
+  if (quote) throw new InputError(`unterminated ${quote} quote in options: ${opts}`)
+  if (inWord) words.push(word)
+  return words
+}
+
+// Drops "-f FILE" / "-fFILE" (the daemon owns the config file) and "-m"
+// (always passed once by us).
+function dropOwnedFlags(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    if (a === '-f') i++
+    else if (a.startsWith('-f') && !a.startsWith('--')) continue
+    else if (a !== '-m') out.push(a)
+  }
+  return out
+}
+
+// ptp4l creates "-i" interfaces while parsing argv, before reading the
+// config file, so they are ports 1..k and config sections follow.
+function cliInterfaces(args: string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i] as string
+    if (a === '-i' && i + 1 < args.length) out.push(args[++i] as string)
+    else if (a.startsWith('-i') && a.length > 2) out.push(a.slice(2))
+  }
+  return out
+}
+
+const hasFlag = (args: string[], flag: string) => args.some((a) => a === flag || (a.startsWith(flag) && !a.startsWith('--')))
+
+export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): PlannedProfile[] {
+  const seen = new Set<string>()
+  profiles.forEach((p, i) => {
+    if (typeof p.name !== 'string' || p.name.trim() === '') throw new InputError('profile name is missing or empty', { field: `[${i}].name` })
+    if (seen.has(p.name)) throw new InputError(`duplicate profile name "${p.name}"`, { field: `[${i}].name` })
+    seen.add(p.name)
+  })
+  // Upstream order: profiles without phc2sys first, then by name (byte order).
+  // Errors name the field by the profile's position in the input.
+  const sorted = profiles
+    .map((p, at) => ({ p, at }))
+    .sort(({ p: a }, { p: b }) => Number(hasPhc2sys(a)) - Number(hasPhc2sys(b)) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  const runDir = opts.runDir.replace(/\/+$/, '')
+
+  return sorted.map(({ p, at }, index) => {
+    const field = (f: string) => `[${at}].${f}`
+    const configName = `ptp4l.${index}.config`
+    const configPath = `${runDir}/${configName}`
+    const udsPath = `${runDir}/ptp4l.${index}.socket`
+    const tag = `[${configName}]`
+
+    let conf = parsePtp4lConf(p.ptp4lConf ?? '')
+    const iface = p.interface?.trim() ? p.interface.trim() : undefined
+    if (iface) {
+      // Webhook rule (REFERENCE section 6): with `interface` set, only
+      // [global] and [<interface>] may hold ports.
+      const extra = interfacesOf(conf).filter((n) => n !== iface)
+      if (extra.length) throw new InputError(`ptp4lConf has section(s) ${extra.map((n) => `[${n}]`).join(', ')}; with interface "${iface}" only [global] and [${iface}] are allowed`, { field: field('ptp4lConf') })
+      if (!conf.sections.some((s) => s.name === iface)) {
+        // Port 1, as upstream puts the profile interface first.
+        const at = conf.sections.findIndex((s) => s.name === 'global') + 1
+        conf = { sections: [...conf.sections.slice(0, at), { name: iface, options: [] }, ...conf.sections.slice(at)] }
+      }
+    }
+
+    const ptp4lUser = splitOpts(p.ptp4lOpts ?? '')
+    const ifaces = [...new Set([...cliInterfaces(ptp4lUser), ...interfacesOf(conf)])]
+    if (ifaces.length === 0) throw new InputError(`profile "${p.name}" has no interface: set "interface" or add an [iface] section to ptp4lConf`, { field: field('interface') })
+
+    conf = setOption(conf, 'global', 'message_tag', tag)
+    conf = setOption(conf, 'global', 'uds_address', udsPath)
+    // Upstream forces 1 (2^1 s) so the "rms" summary lines feed the metrics.
+    // With free_running (shared clock) ptp4l takes one offset sample per
+    // frequency-estimation window (1 s), so a summary of 2^(1-sync) samples
+    // would come every 32 s at sync -4: there we print every sample instead
+    // (summary_interval = logSyncInterval gives one "master offset" line/s).
+    if (getOption(conf, 'global', 'summary_interval') === undefined && !ptp4lUser.some((a) => a.startsWith('--summary_interval'))) {
+      const sync = getOption(conf, 'global', 'logSyncInterval') ?? '0'
+      conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock ? sync : '1')
+    }
+    if (opts.sharedClock) conf = setOption(conf, 'global', 'free_running', '1')
+
+    const domainText = getOption(conf, 'global', 'domainNumber') ?? '0'
+    const domain = Number(domainText)
+    if (!/^\d+$/.test(domainText) || domain > 255) throw new InputError(`domainNumber "${domainText}" is not 0..255`, { field: field('ptp4lConf') })
+
+    let sched: PlannedProcess['sched']
+    if (p.ptpSchedulingPolicy === 'SCHED_FIFO') {
+      const priority = p.ptpSchedulingPriority ?? 65
+      if (!Number.isInteger(priority) || priority < 1 || priority > 65) throw new InputError(`profile "${p.name}": SCHED_FIFO priority ${priority} is not 1..65`, { field: field('ptpSchedulingPriority') })
+      sched = { policy: 'SCHED_FIFO', priority }
+    }
+    const withSched = (x: PlannedProcess): PlannedProcess => (sched ? { ...x, sched } : x)
+
+    const processes: PlannedProcess[] = [
+      withSched({ process: 'ptp4l', config: configName, args: ['-f', configPath, '-m', ...dropOwnedFlags(ptp4lUser)] }),
+    ]
+    if (hasPhc2sys(p) && !opts.sharedClock) {
+      const user = splitOpts(p.phc2sysOpts ?? '').filter((a) => a !== '-m')
+      const args = ['-m', ...user]
+      if (!hasFlag(user, '-z')) args.push('-z', udsPath)
+      if (!hasFlag(user, '-t')) args.push('-t', tag)
+      processes.push(withSched({ process: 'phc2sys', config: configName, args }))
+    }
+
+    return {
+      index,
+      profileName: p.name,
+      configName,
+      configPath,
+      configText: `#profile: ${p.name}\n${renderPtp4lConf(conf)}`,
+      ifaces,
+      domain,
+      udsPath,
+      processes,
+    }
+  })
+}
+
+// --- profile files -------------------------------------------------------
+
+const STRING_FIELDS = ['name', 'interface', 'ptp4lOpts', 'ptp4lConf', 'phc2sysOpts', 'phc2sysConf', 'ts2phcOpts', 'ts2phcConf', 'ptpSchedulingPolicy'] as const
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+// JSON null means "unset" (Go pointers); unknown fields are ignored like
+// upstream's decoder does.
+function toProfile(raw: unknown, where: string, file: string, legacy: boolean): PtpProfile {
+  const at = (f: string) => (where ? `${where}.${f}` : f)
+  const bad = (f: string, want: string) => new InputError(`must be ${want}`, { file, field: at(f) })
+  if (!isObject(raw)) throw new InputError('profile must be an object', { file, field: where || undefined })
+  const out: Record<string, unknown> = {}
+  for (const f of STRING_FIELDS) {
+    const v = raw[f]
+    if (v === undefined || v === null) continue
+    if (typeof v !== 'string') throw bad(f, 'a string')
+    out[f] = v
+  }
+  const prio = raw.ptpSchedulingPriority
+  if (prio !== undefined && prio !== null) {
+    if (typeof prio !== 'number' || !Number.isInteger(prio)) throw bad('ptpSchedulingPriority', 'an integer')
+    out.ptpSchedulingPriority = prio
+  }
+  const th = raw.ptpClockThreshold
+  if (th !== undefined && th !== null) {
+    if (!isObject(th)) throw bad('ptpClockThreshold', 'an object')
+    const t: Record<string, number> = {}
+    for (const k of ['holdOverTimeout', 'maxOffsetThreshold', 'minOffsetThreshold'] as const) {
+      const v = th[k]
+      if (v === undefined || v === null) continue
+      if (typeof v !== 'number') throw bad(`ptpClockThreshold.${k}`, 'a number')
+      t[k] = v
+    }
+    out.ptpClockThreshold = t
+  }
+  const settings = raw.ptpSettings
+  if (settings !== undefined && settings !== null) {
+    if (!isObject(settings)) throw bad('ptpSettings', 'an object of strings')
+    for (const [k, v] of Object.entries(settings)) if (typeof v !== 'string') throw bad(`ptpSettings.${k}`, 'a string')
+    out.ptpSettings = { ...settings }
+  }
+  const plugins = raw.plugins
+  if (plugins !== undefined && plugins !== null) {
+    if (!isObject(plugins)) throw bad('plugins', 'an object')
+    out.plugins = { ...plugins }
+  }
+  if (out.name === undefined && legacy) out.name = 'default'
+  if (typeof out.name !== 'string' || out.name.trim() === '') throw new InputError('is required', { file, field: at('name') })
+  return out as unknown as PtpProfile
+}
+
+function lineOf(text: string, err: unknown): number | undefined {
+  const m = /position (\d+)/.exec(err instanceof Error ? err.message : '')
+  return m ? text.slice(0, Number(m[1])).split('\n').length : undefined
+}
+
+// The daemon's per-node file: a JSON array of profiles, or the oldest
+// format's single object {"interface","ptp4lOpts","phc2sysOpts"} (named
+// 'default'). Empty, null and [] mean "no profiles".
+export function parseProfileFile(text: string, file: string): PtpProfile[] {
+  if (text.trim() === '') return []
+  let doc: unknown
+  try {
+    doc = JSON.parse(text)
+  } catch (e) {
+    throw new InputError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`, { file, line: lineOf(text, e) })
+  }
+  if (doc === null) return []
+  if (Array.isArray(doc)) return doc.map((p, i) => toProfile(p, `[${i}]`, file, false))
+  if (isObject(doc)) {
+    // Upstream skips an "empty" old config such as {"name":null,"interface":null}.
+    if ((doc.name === undefined || doc.name === null) && (doc.interface === undefined || doc.interface === null) && !doc.ptp4lConf) return []
+    return [toProfile(doc, '', file, true)]
+  }
+  throw new InputError('must be a JSON array of profiles or a single profile object', { file })
+}

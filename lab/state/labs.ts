@@ -1,0 +1,36 @@
+// Which labs exist on this host, and picking one by name.
+import { existsSync } from 'node:fs'
+import { readdir } from 'node:fs/promises'
+import { listNetns } from '../sys/netns.js'
+import { NETNS_PREFIX, runRoot } from '../paths.js'
+import { validName } from '../topology/index.js'
+import { InputError } from '../errors.js'
+
+// Labs with a run dir or at least one namespace (a crashed lab may have lost
+// its run dir but still hold namespaces).
+export async function listLabs(): Promise<string[]> {
+  const names = new Set<string>()
+  if (existsSync(runRoot())) for (const d of await readdir(runRoot())) if (validName(d)) names.add(d)
+  for (const ns of await listNetns()) {
+    if (!ns.startsWith(NETNS_PREFIX)) continue
+    const lab = ns.slice(NETNS_PREFIX.length).split('.')[0] ?? ''
+    if (validName(lab)) names.add(lab)
+  }
+  return [...names].sort()
+}
+
+export function checkLabName(name: string, field = '--name'): string {
+  if (!validName(name))
+    throw new InputError(`invalid lab name ${JSON.stringify(name)}: use [a-z0-9-], start with a letter, at most 20 characters`, { field })
+  return name
+}
+
+// --name given: that lab. Otherwise the only lab there is, or an error
+// saying which ones exist.
+export async function pickLab(name: string | undefined): Promise<string> {
+  if (name !== undefined) return checkLabName(name)
+  const labs = await listLabs()
+  if (labs.length === 1) return labs[0]!
+  if (labs.length === 0) throw new InputError('no lab is up; start one with: ptplab up')
+  throw new InputError(`several labs are up (${labs.join(', ')}); choose one with --name`)
+}

@@ -1,0 +1,65 @@
+// The lab state file: every resource is recorded before or as it is made, so
+// `down` can undo a crashed or half-finished `up`.
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { Topology } from '../topology/index.js'
+import { labPaths } from '../paths.js'
+
+export type Resource =
+  | { kind: 'netns'; name: string }
+  | { kind: 'process'; name: string; pid: number; startTime?: string; netns?: string }
+  | { kind: 'dir'; path: string }
+
+export interface LabState {
+  version: 1
+  lab: string
+  backend: 'netns'
+  phase: 'creating' | 'up' | 'deleting'
+  topologyFile?: string
+  topology: Topology
+  createdAt: string
+  resources: Resource[]
+}
+
+export async function readState(lab: string): Promise<LabState | undefined> {
+  try {
+    return JSON.parse(await readFile(labPaths(lab).state, 'utf8')) as LabState
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+    throw new Error(`cannot read lab state ${labPaths(lab).state}: ${(e as Error).message}`)
+  }
+}
+
+// Write-then-rename so a crash never leaves a torn state file.
+export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.tmp-${process.pid}`
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n')
+  await rename(tmp, path)
+}
+
+export async function writeTextAtomic(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  const tmp = `${path}.tmp-${process.pid}`
+  await writeFile(tmp, text)
+  await rename(tmp, path)
+}
+
+// Appends resources one at a time, persisting after each.
+export class StateRecorder {
+  constructor(readonly state: LabState) {}
+
+  async save(): Promise<void> {
+    await writeJsonAtomic(labPaths(this.state.lab).state, this.state)
+  }
+
+  async add(r: Resource): Promise<void> {
+    this.state.resources.push(r)
+    await this.save()
+  }
+
+  async setPhase(p: LabState['phase']): Promise<void> {
+    this.state.phase = p
+    await this.save()
+  }
+}

@@ -1,0 +1,56 @@
+// Network namespaces through iproute2 (`ip netns`), argument arrays only.
+import { run } from './run.js'
+
+export async function listNetns(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list'], { allowFail: true })
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean)
+}
+
+export async function addNetns(name: string): Promise<void> {
+  await run('ip', ['netns', 'add', name])
+  await run('ip', ['-n', name, 'link', 'set', 'lo', 'up'])
+}
+
+export async function deleteNetns(name: string): Promise<void> {
+  await run('ip', ['netns', 'delete', name], { allowFail: true })
+}
+
+export async function netnsPids(name: string): Promise<number[]> {
+  const r = await run('ip', ['netns', 'pids', name], { allowFail: true })
+  return r.stdout
+    .split('\n')
+    .map((s) => Number.parseInt(s, 10))
+    .filter((n) => Number.isInteger(n) && n > 0)
+}
+
+// Create a veth pair with each end directly inside its namespace: nothing
+// ever appears in the host namespace, so a crash cannot leak host links.
+export async function addVethPair(
+  a: { ns: string; name: string; mac: string },
+  b: { ns: string; name: string; mac: string },
+): Promise<void> {
+  await run('ip', [
+    'link', 'add', 'name', a.name, 'netns', a.ns, 'address', a.mac, 'type', 'veth',
+    'peer', 'name', b.name, 'netns', b.ns, 'address', b.mac,
+  ])
+}
+
+export async function setLinkUp(ns: string, name: string, up = true): Promise<void> {
+  await run('ip', ['-n', ns, 'link', 'set', name, up ? 'up' : 'down'])
+}
+
+export interface LinkInfo {
+  ifname: string
+  ifindex: number
+  address: string
+  operstate: string
+  flags: string[]
+}
+
+export async function listLinks(ns: string): Promise<LinkInfo[]> {
+  const r = await run('ip', ['-n', ns, '-j', 'link', 'show'])
+  return JSON.parse(r.stdout || '[]') as LinkInfo[]
+}

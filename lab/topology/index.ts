@@ -1,0 +1,2 @@
+export * from './model.js'
+export { fieldPath, loadTopologyFile, parseTopology, validName } from './load.js'

@@ -1,0 +1,276 @@
+// Parse and validate topology YAML. Structure is checked with zod, meaning
+// (names, references, cabling) by hand; every rejection is an InputError
+// carrying file, line and field path so the user can jump straight to it.
+import { readFile } from 'node:fs/promises'
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
+import { z } from 'zod'
+import { InputError } from '../errors.js'
+import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
+
+type Path = readonly (string | number)[]
+
+const VLAN_MSG = 'vlan must be an integer in 1..4094'
+const NicSchema = z.strictObject({
+  name: z.string(),
+  pci: z.string().optional(),
+  ports: z.array(z.string()).min(1, 'a NIC needs at least one port'),
+})
+const NodeSchema = z.strictObject({
+  labels: z.record(z.string(), z.string()).optional(),
+  nics: z.array(NicSchema).optional(),
+})
+const LinkSchema = z.strictObject({
+  endpoints: z.array(z.string()).length(2, 'a link needs exactly 2 endpoints'),
+  vlan: z.number().int(VLAN_MSG).min(1, VLAN_MSG).max(4094, VLAN_MSG).optional(),
+})
+const TopologySchema = z.strictObject({
+  name: z.string(),
+  nodes: z.record(z.string(), NodeSchema).refine((n) => Object.keys(n).length > 0, 'at least one node is required'),
+  switch: z.strictObject({ name: z.string() }).optional(),
+  links: z.array(LinkSchema).optional(),
+})
+
+// Lab, node and switch names end up in container and cluster names.
+const NAME_RE = /^[a-z][a-z0-9-]{0,19}$/
+export const validName = (s: string) => NAME_RE.test(s) && !s.endsWith('-')
+// Linux interface names: IFNAMSIZ-1 bytes, no '/', ':' or whitespace; we are
+// stricter so names are also safe in shell commands and file names.
+const IFNAME_RE = /^[A-Za-z0-9._-]{1,15}$/
+const validIfName = (s: string) => IFNAME_RE.test(s) && !s.startsWith('-') && s !== '.' && s !== '..'
+const IFNAME_RULE = "use at most 15 of [A-Za-z0-9._-], not starting with '-', not '.' or '..'"
+const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}$/
+// PCI has 8 functions per device, and pciFunction is the port's position.
+const MAX_PORTS_PER_NIC = 8
+const MAX_NICS = 0xff // derived PCI device numbers are one byte
+// Reserved because macFor() takes the literal 'switch' to mean the switch.
+const RESERVED_NODE_NAMES = new Set(['switch'])
+
+const q = (v: unknown) => JSON.stringify(v) ?? String(v)
+
+export function fieldPath(path: Path): string {
+  let s = ''
+  for (const seg of path) {
+    if (typeof seg === 'number') s += `[${seg}]`
+    else if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
+    else s += `[${q(seg)}]`
+  }
+  return s
+}
+
+const keyOf = (k: unknown) => (isScalar(k) ? String(k.value) : undefined)
+
+// Line of the field at `path` (its key, for mapping entries), or of the
+// nearest enclosing node that exists when the field itself is missing.
+function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined {
+  const lineAt = (n: unknown) => {
+    const r = (n as { range?: [number, number, number] } | null)?.range
+    return r ? lc.linePos(r[0]).line : undefined
+  }
+  let node: unknown = doc.contents
+  let line = lineAt(node)
+  for (const seg of path) {
+    let next: unknown
+    if (isMap(node)) {
+      const pair = node.items.find((p) => keyOf(p.key) === String(seg))
+      if (!pair) break
+      line = lineAt(pair.key) ?? line
+      next = pair.value
+    } else if (isSeq(node) && typeof seg === 'number') {
+      next = node.items[seg]
+      if (next === undefined) break
+      line = lineAt(next) ?? line
+    } else break
+    node = next
+  }
+  return line
+}
+
+// yaml reports a duplicate key by the key's offset; find its field path.
+function pathOfKeyAt(node: unknown, offset: number, path: Path = []): Path | undefined {
+  if (isMap(node)) {
+    for (const p of node.items) {
+      const k = keyOf(p.key) ?? '?'
+      if ((p.key as { range?: number[] } | null)?.range?.[0] === offset) return [...path, k]
+      const r = pathOfKeyAt(p.value, offset, [...path, k])
+      if (r) return r
+    }
+  } else if (isSeq(node)) {
+    for (const [i, item] of node.items.entries()) {
+      const r = pathOfKeyAt(item, offset, [...path, i])
+      if (r) return r
+    }
+  }
+  return undefined
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  let v = data
+  for (const seg of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<string | number, unknown>)[seg]
+  }
+  return v
+}
+
+function describeIssue(iss: z.core.$ZodIssue, value: unknown): { path: Path; detail: string } {
+  const path = iss.path.filter((s): s is string | number => typeof s !== 'symbol')
+  if (iss.code === 'unrecognized_keys') {
+    const key = iss.keys[0] ?? '?'
+    return { path: [...path, key], detail: `unknown field ${q(key)}` }
+  }
+  if (value === undefined) return { path, detail: 'required field is missing' }
+  let msg = iss.message
+  if (iss.code === 'invalid_type' && msg.startsWith('Invalid input')) {
+    const names: Record<string, string> = { record: 'a mapping', object: 'a mapping', array: 'a list' }
+    msg = `expected ${names[iss.expected] ?? `a ${iss.expected}`}`
+  }
+  return { path, detail: `${msg}, got ${q(value)}` }
+}
+
+export function parseTopology(text: string, file?: string): Topology {
+  const lc = new LineCounter()
+  const doc = parseDocument(text, { lineCounter: lc })
+  // Annotated so TypeScript narrows after calls (control flow needs explicit types).
+  const fail: (detail: string, path?: Path, line?: number) => never = (detail, path = [], line = lineOf(doc, lc, path)) => {
+    throw new InputError(detail, { file, line, field: fieldPath(path) || undefined })
+  }
+
+  const yamlErr = doc.errors[0]
+  if (yamlErr) {
+    const line = yamlErr.linePos?.[0].line ?? lc.linePos(yamlErr.pos[0]).line
+    if (yamlErr.code === 'DUPLICATE_KEY') {
+      const path = pathOfKeyAt(doc.contents, yamlErr.pos[0]) ?? []
+      fail(`duplicate key ${q(path[path.length - 1])}`, path, line)
+    }
+    if (yamlErr.code === 'MULTIPLE_DOCS') fail('a topology file must hold exactly one YAML document', [], line)
+    const msg = yamlErr.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'syntax error'
+    const src = text.split(/\r?\n/)[line - 1]?.trim()
+    fail(`YAML syntax error: ${msg}${src ? ` near ${q(src)}` : ''}`, [], line)
+  }
+
+  let data: unknown
+  try {
+    data = doc.toJS() // throws e.g. on alias bombs (maxAliasCount)
+  } catch (e) {
+    return fail(`YAML error: ${(e as Error).message}`)
+  }
+  const parsed = TopologySchema.safeParse(data)
+  if (!parsed.success) {
+    const iss = parsed.error.issues[0]
+    if (!iss) return fail('invalid topology')
+    const { path, detail } = describeIssue(iss, valueAt(data, iss.path as Path))
+    return fail(detail, path)
+  }
+  const raw = parsed.data
+
+  if (!validName(raw.name)) {
+    fail(`invalid lab name ${q(raw.name)}: use ${NAME_RE.source} without a trailing '-'`, ['name'])
+  }
+  const sw = raw.switch
+  if (sw && !validName(sw.name)) {
+    fail(`invalid switch name ${q(sw.name)}: use ${NAME_RE.source} without a trailing '-'`, ['switch', 'name'])
+  }
+
+  // Nodes, NICs, ports.
+  const nodeEntries = Object.entries(raw.nodes)
+  if (nodeEntries.length > MAX_NODES) fail(`too many nodes (${nodeEntries.length}), at most ${MAX_NODES}`, ['nodes'])
+  const nodes: Node[] = []
+  let nicOrdinal = 0
+  for (const [index, [name, rn]] of nodeEntries.entries()) {
+    const np = ['nodes', name]
+    if (!validName(name)) fail(`invalid node name ${q(name)}: use ${NAME_RE.source} without a trailing '-'`, np)
+    if (RESERVED_NODE_NAMES.has(name)) fail(`node name ${q(name)} is reserved`, np)
+    if (name === sw?.name) fail(`node name ${q(name)} is already the switch's name`, np)
+    const nics: Nic[] = []
+    const portSeen = new Map<string, string>() // port -> NIC, to catch repeats across NICs
+    for (const [ni, rnic] of (rn.nics ?? []).entries()) {
+      const nicPath = [...np, 'nics', ni]
+      nicOrdinal++
+      if (nicOrdinal > MAX_NICS) fail(`too many NICs in the topology, at most ${MAX_NICS}`, nicPath)
+      if (!validIfName(rnic.name)) fail(`invalid NIC name ${q(rnic.name)}: ${IFNAME_RULE}`, [...nicPath, 'name'])
+      if (nics.some((n) => n.name === rnic.name)) fail(`duplicate NIC name ${q(rnic.name)} on node ${q(name)}`, [...nicPath, 'name'])
+      let pci: string
+      if (rnic.pci !== undefined) {
+        if (!PCI_RE.test(rnic.pci)) fail(`invalid pci ${q(rnic.pci)}: expected "0000:1f:01" or "1f:01" (lowercase hex)`, [...nicPath, 'pci'])
+        pci = rnic.pci.length === 5 ? `0000:${rnic.pci}` : rnic.pci
+      } else {
+        pci = `0000:1f:${nicOrdinal.toString(16).padStart(2, '0')}`
+      }
+      const clash = nics.find((n) => n.pci === pci)
+      if (clash) {
+        fail(`pci ${q(pci)} of NIC ${q(rnic.name)} is already used by NIC ${q(clash.name)} on node ${q(name)}`, rnic.pci !== undefined ? [...nicPath, 'pci'] : nicPath)
+      }
+      if (rnic.ports.length > MAX_PORTS_PER_NIC) fail(`NIC ${q(rnic.name)} has ${rnic.ports.length} ports, at most ${MAX_PORTS_PER_NIC}`, [...nicPath, 'ports'])
+      for (const [pi, port] of rnic.ports.entries()) {
+        const pp = [...nicPath, 'ports', pi]
+        if (!validIfName(port)) fail(`invalid port name ${q(port)}: ${IFNAME_RULE}`, pp)
+        const prev = portSeen.get(port)
+        if (prev !== undefined) fail(`port ${q(port)} is listed twice on node ${q(name)} (also on NIC ${q(prev)})`, pp)
+        portSeen.set(port, rnic.name)
+      }
+      if (portSeen.size > MAX_INDEX + 1) fail(`node ${q(name)} has more than ${MAX_INDEX + 1} ports`, [...nicPath, 'ports'])
+      nics.push({ name: rnic.name, pci, ports: [...rnic.ports] })
+    }
+    nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics })
+  }
+
+  // Links.
+  const rawLinks = raw.links ?? []
+  if (rawLinks.length > MAX_INDEX + 1) fail(`too many links (${rawLinks.length}), at most ${MAX_INDEX + 1}`, ['links'])
+  const used = new Map<string, number>() // "node:port" -> link index
+  const links: Link[] = rawLinks.map((rl, index): Link => {
+    const ends = rl.endpoints.map((s, ei): Endpoint => {
+      const ep = ['links', index, 'endpoints', ei]
+      const colon = s.indexOf(':')
+      if (colon < 0) {
+        if (!sw) fail(`endpoint ${q(s)} names a switch, but the topology has no switch`, ep)
+        if (s === sw.name) return { kind: 'switch' }
+        const hint = nodes.some((n) => n.name === s) ? `; a node endpoint needs a port, like "${s}:<port>"` : ''
+        return fail(`unknown endpoint ${q(s)}: expected "node:port" or the switch name ${q(sw.name)}${hint}`, ep)
+      }
+      const nodeName = s.slice(0, colon)
+      const port = s.slice(colon + 1)
+      const node = nodes.find((n) => n.name === nodeName)
+      if (!node) return fail(`unknown node ${q(nodeName)} in endpoint ${q(s)}`, ep)
+      if (!node.nics.some((n) => n.ports.includes(port))) {
+        return fail(`unknown port ${q(port)} on node ${q(nodeName)} in endpoint ${q(s)}`, ep)
+      }
+      return { kind: 'port', node: nodeName, port }
+    })
+    const [a, b] = ends as [Endpoint, Endpoint]
+    const ep0 = ['links', index, 'endpoints']
+    if (a.kind === 'switch' && b.kind === 'switch') fail(`link connects the switch ${q(sw?.name)} to itself`, ep0)
+    if (a.kind === 'port' && b.kind === 'port' && a.node === b.node && a.port === b.port) {
+      fail(`link connects port ${q(`${a.node}:${a.port}`)} to itself`, ep0)
+    }
+    for (const [ei, e] of ends.entries()) {
+      if (e.kind !== 'port') continue
+      const key = `${e.node}:${e.port}`
+      const prev = used.get(key)
+      if (prev !== undefined) fail(`port ${q(key)} is already used by links[${prev}]`, [...ep0, ei])
+      used.set(key, index)
+    }
+    if (a.kind === 'port' && b.kind === 'port') {
+      if (rl.vlan !== undefined) fail(`vlan ${q(rl.vlan)} is only allowed on links to the switch`, ['links', index, 'vlan'])
+      return { index, a, b }
+    }
+    // Normalize: a = node port, b = switch.
+    const port = a.kind === 'port' ? a : b
+    return { index, a: port, b: { kind: 'switch' }, vlan: rl.vlan ?? 1, switchPort: `swp${index + 1}` }
+  })
+
+  const t: Topology = { name: raw.name, nodes, links }
+  if (file !== undefined) t.file = file
+  if (sw) t.switch = { name: sw.name }
+  return t
+}
+
+export async function loadTopologyFile(path: string): Promise<Topology> {
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (e) {
+    throw new InputError(`cannot read topology file: ${(e as Error).message}`, { file: path })
+  }
+  return parseTopology(text, path)
+}
