@@ -193,6 +193,7 @@ export async function runSuites(lab: string, modes: string[], junit: string | un
 
 export async function cmdTest(o: { mode: string; name?: string; junit?: string }): Promise<number> {
   const modes = parseModes(o.mode)
+  offsetWindow() // bad MIN/MAX_OFFSET_IN_NS: fail before picking or bringing up a lab
   const lab = await pickLab(o.name)
   const intr = interruptible()
   try {
@@ -205,6 +206,7 @@ export async function cmdTest(o: { mode: string; name?: string; junit?: string }
 
 export async function cmdRun(o: { mode: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
   const modes = parseModes(o.mode)
+  offsetWindow() // as in cmdTest
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()
   const intr = interruptible()

@@ -1,0 +1,357 @@
+// Benchmark of the default lab (topologies/default.yaml): up time, time to
+// first LOCKED, daemon CPU/RSS at steady state, down time and a whole OC run.
+// Prints a table and one `BENCH_JSON {...}` line. Targets are reported, not
+// asserted: the exit code is non-zero only when something fails.
+import { spawn, execFileSync } from 'node:child_process'
+import { readdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { parseArgs } from 'node:util'
+import { offsetWindow } from '../cli/lab-commands.js'
+import { runOcSuite } from '../lab/conformance/oc.js'
+import { suitePassed, humanReport } from '../lab/conformance/report.js'
+import { projectRoot } from '../lab/paths.js'
+import { listLabs } from '../lab/state/labs.js'
+import { readState } from '../lab/state/state.js'
+
+const HELP = `usage: node dist/scripts/bench.js [options]   (npm run bench)
+
+Benchmarks the default topology on a dedicated lab (needs root):
+  1. up time          wall time of \`ptplab up --name <lab>\`
+  2. time to LOCKED   OC test configs applied through the library (runOcSuite,
+                      configs kept): "config applied -> in sync" and
+                      "up finished -> first LOCKED"
+  3. steady state     daemon CPU (millicores) and RSS per node over a window
+                      from /proc, ptp4l children reported separately
+  4. down time        wall time of \`ptplab down --name <lab>\`
+  5. whole OC run     wall time of \`ptplab run --mode oc --name <lab>\`
+Figures are medians over --runs. Targets are printed, never enforced: the
+exit code is 1 only if a step fails (e.g. the OC test).
+
+options:
+  --runs <n>      repetitions (default 1)
+  --name <lab>    lab name (default bench; never the default lab "ptplab")
+  --settle <s>    wait after LOCKED before sampling (default 3)
+  --window <s>    CPU sampling window (default 10)
+  -h, --help      this text`
+
+const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, daemonCpuMcores: 10, daemonRssMb: 80 }
+
+interface NodeFigures {
+  node: string
+  daemonMcores: number
+  daemonRssMb: number
+  ptp4lMcores?: number // undefined: the node runs no ptp4l
+}
+interface RunFigures {
+  upS?: number
+  configToLockedS?: number
+  upToLockedS?: number
+  downS?: number
+  ocRunS?: number
+  nodes?: NodeFigures[]
+}
+
+// ---- pure helpers ----------------------------------------------------------
+
+function median(xs: number[]): number | undefined {
+  if (!xs.length) return undefined
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+// CPU ticks (utime+stime) used over a window -> millicores.
+const millicores = (ticks: number, clkTck: number, windowS: number) => (ticks / clkTck / windowS) * 1000
+
+interface ProcStat {
+  comm: string
+  ppid: number
+  ticks: number // utime + stime, own threads only (children are not included)
+  start: string // starttime: pid + start identify a process
+}
+
+// /proc/<pid>/stat: comm may hold spaces and parens, so split after the last ')'.
+// Fields after it start at field 3 (state): field n is at index n - 3.
+function parseStat(s: string): ProcStat {
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ')
+  return { comm: s.slice(s.indexOf('(') + 1, s.lastIndexOf(')')), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]), start: f[19]! }
+}
+
+const fix = (v: number | undefined, d: number) => (v === undefined ? '-' : v.toFixed(d))
+
+// ---- processes -------------------------------------------------------------
+
+async function procStat(pid: number): Promise<ProcStat | undefined> {
+  try {
+    return parseStat(await readFile(`/proc/${pid}/stat`, 'utf8'))
+  } catch {
+    return undefined
+  }
+}
+
+async function rssMb(pid: number): Promise<number | undefined> {
+  const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''))
+  return m ? Number(m[1]) / 1024 : undefined
+}
+
+// Every process whose parent is one of `parents`: pid -> stat.
+async function childrenOf(parents: Set<number>): Promise<Map<number, ProcStat>> {
+  const out = new Map<number, ProcStat>()
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    const st = await procStat(Number(d))
+    if (st && parents.has(st.ppid)) out.set(Number(d), st)
+  }
+  return out
+}
+
+// Samples every `daemon:<node>` process of the lab (and its ptp4l children)
+// at the start and end of the window; a process must exist at both ends.
+async function sampleDaemons(lab: string, windowS: number, clkTck: number, signal: AbortSignal): Promise<NodeFigures[]> {
+  const st = await readState(lab)
+  const daemons = (st?.resources ?? []).flatMap((r) =>
+    r.kind === 'process' && r.name.startsWith('daemon:') ? [{ node: r.name.slice('daemon:'.length), pid: r.pid }] : [],
+  )
+  if (!daemons.length) throw new Error(`no daemon processes recorded in the state of lab ${lab}`)
+  const pids = new Set(daemons.map((d) => d.pid))
+  const snap = async () => ({ at: performance.now(), daemons: new Map(await Promise.all(daemons.map(async (d) => [d.pid, await procStat(d.pid)] as const))), kids: await childrenOf(pids) })
+  const a = await snap()
+  await sleep(windowS * 1000, undefined, { signal })
+  const b = await snap()
+  const secs = (b.at - a.at) / 1000
+  return Promise.all(
+    daemons.map(async ({ node, pid }) => {
+      const s0 = a.daemons.get(pid)
+      const s1 = b.daemons.get(pid)
+      if (!s0 || !s1 || s0.start !== s1.start) throw new Error(`daemon of ${node} (pid ${pid}) died during the sampling window`)
+      let ptp4l: number | undefined
+      for (const [cpid, c1] of b.kids) {
+        const c0 = a.kids.get(cpid)
+        if (c1.ppid !== pid || c1.comm !== 'ptp4l' || !c0 || c0.start !== c1.start) continue
+        ptp4l = (ptp4l ?? 0) + millicores(c1.ticks - c0.ticks, clkTck, secs)
+      }
+      return { node, daemonMcores: millicores(s1.ticks - s0.ticks, clkTck, secs), daemonRssMb: (await rssMb(pid)) ?? NaN, ptp4lMcores: ptp4l }
+    }),
+  )
+}
+
+// ---- the CLI as a child process ---------------------------------------------
+
+const CLI = join(projectRoot(), 'bin', 'ptplab.js')
+
+async function ptplab(args: string[], signal?: AbortSignal): Promise<{ s: number; code: number; output: string }> {
+  const t0 = performance.now()
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], signal, killSignal: 'SIGTERM' })
+  let output = ''
+  child.stdout.on('data', (d) => (output += d))
+  child.stderr.on('data', (d) => (output += d))
+  const code = await new Promise<number>((res) => {
+    child.on('error', () => {}) // an abort: 'close' still follows
+    child.on('close', (c) => res(c ?? 1))
+  })
+  return { s: (performance.now() - t0) / 1000, code, output }
+}
+
+async function ptplabOk(what: string, args: string[], signal?: AbortSignal): Promise<number> {
+  const r = await ptplab(args, signal)
+  if (r.code !== 0) throw new Error(`${what} failed (exit ${r.code}):\n${r.output.trimEnd()}`)
+  return r.s
+}
+
+// ---- one run ---------------------------------------------------------------
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`)
+
+async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck: number }, r: RunFigures, signal: AbortSignal): Promise<void> {
+  let up = false
+  try {
+    log(`ptplab up --name ${lab}`)
+    up = true // a failed or interrupted up rolls itself back; down is harmless then
+    r.upS = await ptplabOk('ptplab up', ['up', '--name', lab], signal)
+    const upEnd = performance.now()
+
+    log('applying the OC test configs (runOcSuite, configs kept) and waiting for LOCKED')
+    const res = await runOcSuite({
+      lab,
+      window: offsetWindow(),
+      timeoutMs: Number(process.env.PTPLAB_SYNC_TIMEOUT_S ?? 60) * 1000,
+      keepConfig: true, // left applied for the steady-state sample; down removes them
+      progress: () => {},
+      signal,
+    })
+    // With keepConfig the suite returns right after its last (passing) poll.
+    const synced = performance.now()
+    if (!suitePassed(res) || res.syncedAfterMs === undefined) throw new Error(`OC sync failed:\n${humanReport(res)}`)
+    r.configToLockedS = res.syncedAfterMs / 1000
+    r.upToLockedS = (synced - upEnd) / 1000
+
+    log(`steady state: settling ${o.settleS} s, sampling daemons for ${o.windowS} s`)
+    await sleep(o.settleS * 1000, undefined, { signal })
+    r.nodes = await sampleDaemons(lab, o.windowS, o.clkTck, signal)
+
+    log(`ptplab down --name ${lab}`)
+    r.downS = await ptplabOk('ptplab down', ['down', '--name', lab], signal)
+    up = false
+  } finally {
+    if (up) await ptplab(['down', '--name', lab]) // never leave the lab running
+  }
+
+  log(`ptplab run --mode oc --name ${lab}`)
+  try {
+    const run = await ptplab(['run', '--mode', 'oc', '--name', lab], signal)
+    r.ocRunS = run.s
+    if (run.code !== 0) throw new Error(`ptplab run --mode oc failed (exit ${run.code}):\n${run.output.trimEnd()}`)
+  } finally {
+    if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
+  }
+}
+
+// ---- report ----------------------------------------------------------------
+
+function summarize(runs: RunFigures[]) {
+  const med = (f: (r: RunFigures) => number | undefined) => median(runs.map(f).filter((v): v is number => v !== undefined && !Number.isNaN(v)))
+  const maxOf = (r: RunFigures, k: 'daemonMcores' | 'daemonRssMb') => (r.nodes ? Math.max(...r.nodes.map((n) => n[k])) : undefined)
+  const nodeNames = [...new Set(runs.flatMap((r) => r.nodes?.map((n) => n.node) ?? []))]
+  return {
+    upS: med((r) => r.upS),
+    upToLockedS: med((r) => r.upToLockedS),
+    configToLockedS: med((r) => r.configToLockedS),
+    downS: med((r) => r.downS),
+    ocRunS: med((r) => r.ocRunS),
+    daemonCpuMcores: med((r) => maxOf(r, 'daemonMcores')),
+    daemonRssMb: med((r) => maxOf(r, 'daemonRssMb')),
+    nodes: nodeNames.map((node) => {
+      const at = (r: RunFigures) => r.nodes?.find((n) => n.node === node)
+      return {
+        node,
+        daemonMcores: med((r) => at(r)?.daemonMcores),
+        daemonRssMb: med((r) => at(r)?.daemonRssMb),
+        ptp4lMcores: med((r) => at(r)?.ptp4lMcores),
+      }
+    }),
+  }
+}
+
+type Summary = ReturnType<typeof summarize>
+const verdict = (v: number | undefined, target: number) => (v === undefined ? '-' : v <= target ? 'OK' : 'OVER')
+
+function table(rows: string[][]): string {
+  const w = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)))
+  return rows.map((r) => r.map((c, i) => (i === 1 ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join('  ').trimEnd()).join('\n')
+}
+
+function report(s: Summary, n: number, lab: string, windowS: number): string {
+  const T = TARGETS
+  const main = [
+    ['metric', 'value', 'target', 'verdict'],
+    ['up (ptplab up, wall)', `${fix(s.upS, 2)} s`, `<= ${T.upS} s`, verdict(s.upS, T.upS)],
+    ['up finished -> first LOCKED', `${fix(s.upToLockedS, 2)} s`, `<= ${T.upToLockedS} s`, verdict(s.upToLockedS, T.upToLockedS)],
+    ['config applied -> in sync (LOCKED, offset in window)', `${fix(s.configToLockedS, 2)} s`, '', ''],
+    ['down (ptplab down, wall)', `${fix(s.downS, 2)} s`, '', ''],
+    ['whole OC run (ptplab run --mode oc, wall)', `${fix(s.ocRunS, 2)} s`, `<= ${T.ocRunS} s`, verdict(s.ocRunS, T.ocRunS)],
+    ['daemon CPU, max over nodes', `${fix(s.daemonCpuMcores, 1)} mcores`, `<= ${T.daemonCpuMcores} mcores`, verdict(s.daemonCpuMcores, T.daemonCpuMcores)],
+    ['daemon RSS, max over nodes', `${fix(s.daemonRssMb, 1)} MB`, `<= ${T.daemonRssMb} MB`, verdict(s.daemonRssMb, T.daemonRssMb)],
+  ]
+  const nodes = [
+    ['node', 'daemon mcores', 'daemon RSS MB', 'ptp4l mcores (children, not in daemon figure)'],
+    ...s.nodes.map((x) => [x.node, fix(x.daemonMcores, 1), fix(x.daemonRssMb, 1), x.ptp4lMcores === undefined ? 'no ptp4l' : fix(x.ptp4lMcores, 1)]),
+  ]
+  return [
+    `ptplab bench: topology default.yaml, lab ${lab}, ${n} run(s), medians`,
+    table(main),
+    '',
+    `steady state per node (OC configs applied, ${windowS} s window):`,
+    table(nodes),
+  ].join('\n')
+}
+
+// ---- main ------------------------------------------------------------------
+
+async function main(): Promise<number> {
+  const { values: a } = parseArgs({
+    options: {
+      runs: { type: 'string', default: '1' },
+      name: { type: 'string', default: 'bench' },
+      settle: { type: 'string', default: '3' },
+      window: { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  })
+  if (a.help) {
+    process.stdout.write(HELP + '\n')
+    return 0
+  }
+  const num = (k: string, v: string, int: boolean) => {
+    const n = Number(v)
+    if (!(n > 0) || (int && !Number.isInteger(n))) throw new Error(`--${k} must be a positive ${int ? 'integer' : 'number'}, got ${JSON.stringify(v)}`)
+    return n
+  }
+  const runs = num('runs', a.runs, true)
+  const o = { settleS: num('settle', a.settle, false), windowS: num('window', a.window, false), clkTck: 100 }
+  const lab = a.name
+  if (lab === 'ptplab') throw new Error('refusing lab name "ptplab" (the default lab other work uses); pick another --name')
+  try {
+    o.clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
+  } catch {
+    /* keep 100 */
+  }
+
+  const ac = new AbortController()
+  const onSig = () => {
+    log('interrupted: cleaning up')
+    ac.abort()
+  }
+  process.on('SIGINT', onSig)
+  process.on('SIGTERM', onSig)
+
+  if ((await listLabs()).includes(lab)) {
+    log(`lab ${lab} exists (left over from an earlier bench?): removing it`)
+    await ptplabOk('ptplab down', ['down', '--name', lab])
+  }
+
+  const results: RunFigures[] = []
+  let failure: string | undefined
+  for (let i = 0; i < runs && !failure; i++) {
+    log(`run ${i + 1}/${runs}`)
+    const r: RunFigures = {}
+    results.push(r)
+    try {
+      await oneRun(lab, o, r, ac.signal)
+    } catch (e) {
+      failure = ac.signal.aborted ? 'interrupted' : (e as Error).message
+    }
+  }
+
+  const s = summarize(results)
+  process.stdout.write(report(s, results.length, lab, o.windowS) + '\n')
+  const ok = (v: number | undefined, t: number) => verdict(v, t)
+  const json = {
+    topology: 'default',
+    lab,
+    runs: results.length,
+    clkTck: o.clkTck,
+    windowS: o.windowS,
+    median: s,
+    targets: TARGETS,
+    verdict: {
+      upS: ok(s.upS, TARGETS.upS),
+      upToLockedS: ok(s.upToLockedS, TARGETS.upToLockedS),
+      ocRunS: ok(s.ocRunS, TARGETS.ocRunS),
+      daemonCpuMcores: ok(s.daemonCpuMcores, TARGETS.daemonCpuMcores),
+      daemonRssMb: ok(s.daemonRssMb, TARGETS.daemonRssMb),
+    },
+    perRun: results,
+    ...(failure ? { failure } : {}),
+  }
+  process.stdout.write(`BENCH_JSON ${JSON.stringify(json)}\n`)
+  if (failure) process.stderr.write(`bench: FAILED: ${failure}\n`)
+  return failure ? 1 : 0
+}
+
+try {
+  process.exitCode = await main()
+} catch (e) {
+  process.stderr.write(`bench: error: ${(e as Error).message}\n`)
+  process.exitCode = 1
+}
