@@ -9,6 +9,7 @@ import { defaultTopologyFile } from '../lab/paths.js'
 import { ifaceAlias } from '../lab/ptp/iface-alias.js'
 import { findSample, parsePromText } from '../lab/ptp/prom-text.js'
 import { ClockState, PortRole } from '../lab/ptp/types.js'
+import { testSettings, type TestSettings } from '../lab/conformance/settings.js'
 import { checkLabName, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { loadTopologyFile, type Topology } from '../lab/topology/index.js'
@@ -143,43 +144,12 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
   return EXIT.ok
 }
 
-export const MODES = ['oc'] as const
-
-export function parseModes(s: string): string[] {
-  const modes = s.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)
-  for (const m of modes)
-    if (!(MODES as readonly string[]).includes(m)) throw new InputError(`unknown mode ${JSON.stringify(m)} (known: ${MODES.join(', ')})`, { field: '--mode' })
-  if (!modes.length) throw new InputError('no mode given', { field: '--mode' })
-  return modes
-}
-
-// Offset window: environment (MIN/MAX_OFFSET_IN_NS), lab default +/-10000 ns.
-export function offsetWindow(env = process.env): { min: number; max: number } {
-  const num = (k: string, d: number) => {
-    const v = env[k]
-    if (v === undefined || v === '') return d
-    const n = Number(v)
-    if (!Number.isInteger(n)) throw new InputError(`${k}=${JSON.stringify(v)} is not an integer number of nanoseconds`, { field: k })
-    return n
-  }
-  const w = { min: num('MIN_OFFSET_IN_NS', -10000), max: num('MAX_OFFSET_IN_NS', 10000) }
-  if (w.min > w.max) throw new InputError(`MIN_OFFSET_IN_NS (${w.min}) is greater than MAX_OFFSET_IN_NS (${w.max})`, { field: 'MIN_OFFSET_IN_NS' })
-  return w
-}
-
-export async function runSuites(lab: string, modes: string[], junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
-  const window = offsetWindow()
+export async function runSuites(lab: string, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
+  const { modes, window } = s
   const results: SuiteResult[] = []
   for (const mode of modes) {
     progress(`running ${mode.toUpperCase()} test on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
-    const r = await runOcSuite({
-      lab,
-      window,
-      timeoutMs: Number(process.env.PTPLAB_SYNC_TIMEOUT_S ?? 60) * 1000,
-      keepConfig: process.env.KEEP_PTPCONFIG === 'true',
-      progress,
-      signal,
-    })
+    const r = await runOcSuite({ lab, window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress, signal })
     results.push(r)
     process.stdout.write(humanReport(r) + '\n')
     if (junit) {
@@ -192,12 +162,11 @@ export async function runSuites(lab: string, modes: string[], junit: string | un
 }
 
 export async function cmdTest(o: { mode: string; name?: string; junit?: string }): Promise<number> {
-  const modes = parseModes(o.mode)
-  offsetWindow() // bad MIN/MAX_OFFSET_IN_NS: fail before picking or bringing up a lab
+  const settings = testSettings(o.mode)
   const lab = await pickLab(o.name)
   const intr = interruptible()
   try {
-    const rs = await runSuites(lab, modes, o.junit, intr.signal)
+    const rs = await runSuites(lab, settings, o.junit, intr.signal)
     return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
   } finally {
     intr.dispose()
@@ -205,8 +174,8 @@ export async function cmdTest(o: { mode: string; name?: string; junit?: string }
 }
 
 export async function cmdRun(o: { mode: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
-  const modes = parseModes(o.mode)
-  offsetWindow() // as in cmdTest
+  const settings = testSettings(o.mode)
+  const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()
   const intr = interruptible()
@@ -222,7 +191,7 @@ export async function cmdRun(o: { mode: string; topology?: string; name?: string
     }
     progress(`lab ${t.name} is up`)
     try {
-      rs = await runSuites(t.name, modes, o.junit, intr.signal)
+      rs = await runSuites(t.name, settings, o.junit, intr.signal)
     } finally {
       if (!o.keep) await backend.down(t.name, progress)
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)

@@ -1,15 +1,16 @@
 // ptplab: bring up a simulated PTP lab, run the conformance sync tests, tear
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
-import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp, MODES } from './lab-commands.js'
+import { MODES } from '../lab/conformance/settings.js'
+import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
 
 const program = new Command('ptplab')
   .description(
-    'A PTP (IEEE 1588) lab on one Linux host: nodes are network namespaces linked by veth pairs through an\n' +
-      'Open vSwitch switch that runs ptp4l as a boundary clock; every node runs the ptplab linuxptp daemon.\n' +
-      'Needs root. State lives under /run/ptplab/<lab>/.',
+    'A PTP (IEEE 1588) lab on one Linux host. Nodes are network namespaces linked by veth pairs, ' +
+      'through an Open vSwitch switch that runs ptp4l as a boundary clock; every node runs the ptplab ' +
+      'linuxptp daemon. Needs root; state lives under /run/ptplab/<lab>/.',
   )
   .version('0.1.0')
   .exitOverride()

@@ -40,6 +40,8 @@ export async function cmdReplayLog(logFile: string, o: { node: string; config: s
   const tag = getOption(conf, 'global', 'message_tag')?.replace(/^\[|\]$/g, '') ?? basename(o.config)
   const exporter = new PtpExporter({ node: o.node })
   exporter.registerConfig(tag, ifaces)
+  // Lines without a tag (plain `ptp4l -m` output) belong to config "".
+  if (tag !== '') exporter.registerConfig('', ifaces)
   for (const line of (await readInput(logFile, 'log file')).split('\n')) exporter.handleLine(line)
   process.stdout.write(await exporter.metricsText())
   return EXIT.ok

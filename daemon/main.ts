@@ -12,29 +12,22 @@ const seconds = (v: string) => {
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds')
   return n
 }
-const addr = (v: string) => {
-  try {
-    return parseListen(v)
-  } catch (e) {
-    throw new InvalidArgumentError((e as Error).message)
-  }
-}
 
 const program = new Command('ptplab-daemon')
   .description(
-    'linuxptp daemon: reads <profile-path>/<node-name> (JSON array of PTP profiles), runs ptp4l/phc2sys\n' +
+    'linuxptp daemon: reads <profile-path>/<node-name> (JSON array of PTP profiles), runs ptp4l/phc2sys ' +
       'for them, restarts them when they die, and exports openshift_ptp_* Prometheus metrics.',
   )
   .option('--node-name <name>', 'node whose profile file to read (default: $NODE_NAME)')
   .option('--profile-path <dir>', 'directory holding one profile file per node', '/etc/linuxptp')
   .option('--update-interval <s>', 'how often to re-read the profile file, seconds', seconds, 30)
   .option('--run-dir <dir>', 'where ptp4l.N.config files and sockets go', '/var/run')
-  .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', addr, parseListen(':9091'))
-  .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', addr, parseListen(':8081'))
+  .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', ':9091')
+  .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', ':8081')
   .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
-  .showHelpAfterError()
+  .showHelpAfterError('(add --help for usage)')
 
 program.parse()
 const o = program.opts<{
@@ -42,18 +35,24 @@ const o = program.opts<{
   profilePath: string
   updateInterval: number
   runDir: string
-  metricsListen: ReturnType<typeof parseListen>
-  readyListen: ReturnType<typeof parseListen>
+  metricsListen: string
+  readyListen: string
   sharedClock: boolean
   restartDelay: number
   pmcInterval: number
 }>()
 
-const node = o.nodeName ?? process.env.NODE_NAME
-if (!node) {
-  console.error('error: no node name: pass --node-name or set NODE_NAME')
-  process.exit(2)
+const node: string =
+  o.nodeName ?? process.env.NODE_NAME ?? program.error('error: no node name: pass --node-name or set NODE_NAME', { exitCode: 2 })
+const parseAddr = (v: string) => {
+  try {
+    return parseListen(v)
+  } catch (e) {
+    return program.error(`error: ${(e as Error).message}`, { exitCode: 2 })
+  }
 }
+const metricsAddr = parseAddr(o.metricsListen)
+const readyAddr = parseAddr(o.readyListen)
 
 const stamp = () => new Date().toISOString()
 const log = (msg: string) => process.stderr.write(`${stamp()} daemon[${node}] ${msg}\n`)
@@ -79,7 +78,7 @@ log(`resync period set to: ${o.updateInterval} [s]`)
 log(`linuxptp profile path set to: ${o.profilePath}`)
 log(`PTP capable NICs: [${(await discoverNics()).join(' ')}]`)
 
-const metrics = await listen(o.metricsListen, async (req, res) => {
+const metrics = await listen(metricsAddr, async (req, res) => {
   if (req.url !== '/metrics') {
     res.writeHead(404).end('not found\n')
     return
@@ -87,7 +86,7 @@ const metrics = await listen(o.metricsListen, async (req, res) => {
   const text = await daemon.exporter.metricsText()
   res.writeHead(200, { 'content-type': daemon.exporter.registry.contentType }).end(text)
 })
-const ready = await listen(o.readyListen, (req, res) => {
+const ready = await listen(readyAddr, (req, res) => {
   if (req.url === '/ready') {
     const r = daemon.readiness()
     res.writeHead(r.ready ? 200 : 503, { 'content-type': 'text/plain' }).end(r.reason + '\n')

@@ -23,9 +23,16 @@ export function parsePromText(text: string): Sample[] {
       while ((l = LABEL.exec(m[2])))
         labels[l[1]!] = l[2]!.replace(/\\(["\\n])/g, (_, c: string) => (c === 'n' ? '\n' : c))
     }
-    out.push({ name: m[1]!, labels, value: Number(m[3]) })
+    out.push({ name: m[1]!, labels, value: promNumber(m[3]!) })
   }
   return out
+}
+
+// Go-style special values of the exposition format.
+function promNumber(s: string): number {
+  if (s === '+Inf' || s === 'Inf') return Infinity
+  if (s === '-Inf') return -Infinity
+  return Number(s)
 }
 
 // First sample of `name` whose labels include all of `match`.

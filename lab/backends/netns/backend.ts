@@ -2,7 +2,7 @@
 // links are veth pairs created directly inside their namespaces, the switch
 // is a private userspace OVS, and every node runs the ptplab daemon.
 import { existsSync } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { mkdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { labPaths, netnsName, netnsPrefix, unpluggedNetns, daemonEntry, switchPtp4lConfFile } from '../../paths.js'
 import { readState, StateRecorder, writeJsonAtomic, type LabState } from '../../state/state.js'
@@ -12,10 +12,10 @@ import { missingPrograms } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import { allPorts, macFor, type Topology } from '../../topology/index.js'
 import { OvsSwitch } from '../../switch/ovs.js'
-import { switchProfile } from '../../switch/profile.js'
-import { readFile } from 'node:fs/promises'
-import type { DownReport, LabBackend, Progress, UpOptions } from '../types.js'
+import { switchPorts, switchProfile } from '../../switch/profile.js'
+import { reconcile } from '../../cluster/store.js'
 import { waitDaemonsReady } from '../daemon-client.js'
+import type { DownReport, LabBackend, Progress, UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
 export const SWITCH_PROGRAMS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'ovs-vsctl', 'ovs-ofctl']
@@ -128,15 +128,18 @@ export class NetnsBackend implements LabBackend {
       for (const l of t.links) if (l.b.kind === 'switch') await ovs.addAccessPort(l.switchPort!, l.vlan ?? 1)
       await ovs.installFlows()
       const base = await readFile(switchPtp4lConfFile(), 'utf8')
-      await writeJsonAtomic(join(p.switchProfiles, t.switch.name), [switchProfile(t, base)])
+      // A switch with no cabled port has no clock to run.
+      const profiles = switchPorts(t).length ? [switchProfile(t, base)] : []
+      await writeJsonAtomic(join(p.switchProfiles, t.switch.name), profiles)
     }
 
+    // The operator's view of an empty cluster: one (empty) profile per node.
+    await reconcile(t.name, t)
     o.progress(`starting ${names.length} daemons`)
     for (const n of names) {
       check()
       const isSwitch = n === t.switch?.name
       await mkdir(p.nodeRun(n), { recursive: true })
-      if (!isSwitch && !existsSync(join(p.profiles, n))) await writeJsonAtomic(join(p.profiles, n), [])
       const ns = netnsName(t.name, n)
       const sp = await spawnInNetns({
         netns: ns,
@@ -195,4 +198,3 @@ function portIndex(t: Topology, node: string, port: string): number {
 
 const unpluggedMac = (i: number) => `02:00:00:ff:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`
 
-export { type LabState }
