@@ -36,7 +36,9 @@ export function labPaths(lab: string) {
     readySock: (node: string) => join(dir, 'nodes', node, 'ready.sock'),
     profiles: join(dir, 'profiles'),
     switchDir: join(dir, 'switch'),
-    switchProfiles: join(dir, 'switch', 'profiles'),
+    // Profiles of lab infrastructure (switch, external grandmasters): fixed
+    // at up, never touched by the operator.
+    fixedProfiles: join(dir, 'fixed-profiles'),
     cluster: join(dir, 'cluster'),
     ptpConfigs: join(dir, 'cluster', 'ptpconfigs'),
     labels: join(dir, 'cluster', 'labels.json'),

@@ -11,7 +11,7 @@ log() { printf '[setup] %s\n' "$*" >&2; }
 declare -A pkg=(
   [ptp4l]=linuxptp [pmc]=linuxptp
   [ovs-vswitchd]=openvswitch-switch [ovsdb-server]=openvswitch-switch [ovs-vsctl]=openvswitch-common
-  [ip]=iproute2 [ethtool]=ethtool [tcpdump]=tcpdump [setpriv]=util-linux
+  [ip]=iproute2 [ethtool]=ethtool [tcpdump]=tcpdump [setpriv]=util-linux [python3]=python3
 )
 missing=()
 for prog in "${!pkg[@]}"; do

@@ -4,11 +4,12 @@
 import { existsSync } from 'node:fs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
+import { InputError } from '../errors.js'
 import { buildConfigMap, type NodeInfo } from '../operator/resolve.js'
 import { parsePtpConfigs, toYaml, validatePtpConfig, type PtpConfig } from '../operator/ptpconfig.js'
 import { labPaths } from '../paths.js'
 import { writeJsonAtomic, writeTextAtomic } from '../state/state.js'
-import type { Topology } from '../topology/index.js'
+import { clusterNodes, type Topology } from '../topology/index.js'
 
 type LabelPatch = Record<string, Record<string, string | null>> // node -> key -> value (null: removed)
 
@@ -25,7 +26,7 @@ export async function listPtpConfigs(lab: string): Promise<PtpConfig[]> {
 
 export async function nodeInfos(lab: string, t: Topology): Promise<NodeInfo[]> {
   const patch = await readLabelPatch(lab)
-  return t.nodes.map((n) => {
+  return clusterNodes(t).map((n) => {
     const labels: Record<string, string> = { ...n.labels }
     for (const [k, v] of Object.entries(patch[n.name] ?? {})) {
       if (v === null) delete labels[k]
@@ -40,11 +41,15 @@ async function readLabelPatch(lab: string): Promise<LabelPatch> {
   return existsSync(f) ? (JSON.parse(await readFile(f, 'utf8')) as LabelPatch) : {}
 }
 
-// `oc label node N key=value` / `key-`.
-export async function setNodeLabels(lab: string, node: string, labels: Record<string, string | null>): Promise<void> {
+// `oc label node N key=value` / `key-` (null removes). Like the operator
+// watching nodes, a label change re-resolves every node's profiles.
+export async function setNodeLabels(lab: string, t: Topology, node: string, labels: Record<string, string | null>): Promise<void> {
+  if (!clusterNodes(t).some((n) => n.name === node))
+    throw new InputError(`no cluster node ${JSON.stringify(node)} in lab ${lab} (nodes: ${clusterNodes(t).map((n) => n.name).join(', ')})`)
   const patch = await readLabelPatch(lab)
   patch[node] = { ...(patch[node] ?? {}), ...labels }
   await writeJsonAtomic(labPaths(lab).labels, patch)
+  await reconcile(lab, t)
 }
 
 export async function applyPtpConfigs(lab: string, t: Topology, configs: PtpConfig[]): Promise<void> {

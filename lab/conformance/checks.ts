@@ -6,6 +6,7 @@ import { ClockState, PortRole } from '../ptp/types.js'
 import type { PortRef } from './lans.js'
 
 export interface CheckResult {
+  test?: string // the named test this check belongs to (sync, port recovery, ...)
   name: string
   pass: boolean
   measured: string
@@ -61,7 +62,7 @@ export function checkSlaveSync(label: string, obs: Observation, p: PortRef, w: O
   const st = clockStateOf(obs, p)
   const off = offsetOf(obs, p)
   return [
-    checkRole(`${label} port ${p.node}:${p.port}`, obs, p, 'SLAVE'),
+    checkRole(label, obs, p, 'SLAVE'),
     { name: `${label} clock state`, pass: st === ClockState.LOCKED, measured: stateName(st), expected: 'LOCKED (1)' },
     {
       name: `${label} offset from master`,

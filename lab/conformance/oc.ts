@@ -58,8 +58,8 @@ export async function runOcSuite(o: SuiteOptions): Promise<SuiteResult> {
 
   const gen = { softwareTimestamps: true }
   const configs = [grandmasterConfig(roles.gm.port, gen), ocSlaveConfig(roles.slave.port, gen)]
-  await setNodeLabels(o.lab, roles.gm.node, { [LABEL_GM]: '' })
-  await setNodeLabels(o.lab, roles.slave.node, { [LABEL_CUT]: '' })
+  await setNodeLabels(o.lab, t, roles.gm.node, { [LABEL_GM]: '' })
+  await setNodeLabels(o.lab, t, roles.slave.node, { [LABEL_CUT]: '' })
   await applyPtpConfigs(o.lab, t, configs)
   const applied = Date.now()
   o.progress('OC: PtpConfigs applied, waiting for sync')
@@ -82,8 +82,8 @@ export async function runOcSuite(o: SuiteOptions): Promise<SuiteResult> {
   } finally {
     if (!o.keepConfig) {
       await deletePtpConfigs(o.lab, t, configs.map((c) => c.metadata.name))
-      await setNodeLabels(o.lab, roles.gm.node, { [LABEL_GM]: null })
-      await setNodeLabels(o.lab, roles.slave.node, { [LABEL_CUT]: null })
+      await setNodeLabels(o.lab, t, roles.gm.node, { [LABEL_GM]: null })
+      await setNodeLabels(o.lab, t, roles.slave.node, { [LABEL_CUT]: null })
     }
   }
   return { ...base, description, checks, durationMs: Date.now() - started, syncedAfterMs }

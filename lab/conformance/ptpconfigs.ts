@@ -133,3 +133,12 @@ export function bcConfig(
 export function downstreamSlaveConfig(name: 'test-slave1' | 'test-slave2', label: string, iface: string, o: GenOptions): PtpConfig {
   return ocSlave(name, label, iface, o)
 }
+
+// DualFollower: one slave-only clock on two ports of one NIC; ptp4l keeps
+// one port SLAVE and the other LISTENING, and fails over between them.
+export function dualFollowerConfig(ifaces: [string, string], o: GenOptions): PtpConfig {
+  ifaces.forEach(checkIface)
+  if (ifaces[0] === ifaces[1]) throw new InputError(`test-slave1: dual follower ports repeat: ${ifaces[0]}`)
+  const ports: Array<[string, 0 | 1]> = ifaces.map((i): [string, 0 | 1] => [i, 0])
+  return config('test-slave1', LABEL_CUT, { ptp4lOpts: '-2 -s', ptp4lConf: ptp4lConf(o, [], ports) }, o)
+}

@@ -17,8 +17,16 @@ export const suitePassed = (r: SuiteResult) => !r.error && r.checks.length > 0 &
 export function humanReport(r: SuiteResult): string {
   const lines = [`${r.suite.toUpperCase()} test on lab ${r.lab}: ${r.description}`]
   const w = Math.max(10, ...r.checks.map((c) => c.name.length))
-  for (const c of r.checks)
-    lines.push(`  ${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.measured}${c.pass ? '' : `  (expected ${c.expected})`}`)
+  const grouped = r.checks.some((c) => c.test)
+  let group: string | undefined
+  for (const c of r.checks) {
+    if (grouped && c.test !== group) {
+      group = c.test
+      lines.push(`  ${group ?? '(other)'}`)
+    }
+    const ind = grouped ? '    ' : '  '
+    lines.push(`${ind}${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.measured}${c.pass ? '' : `  (expected ${c.expected})`}`)
+  }
   if (r.error) lines.push(`  ERROR ${r.error}`)
   const passed = r.checks.filter((c) => c.pass).length
   const sync = r.syncedAfterMs !== undefined ? `, in sync ${(r.syncedAfterMs / 1000).toFixed(1)} s after the config was applied` : ''
@@ -33,7 +41,8 @@ export function junitXml(r: SuiteResult): string {
   const failures = r.checks.filter((c) => !c.pass).length
   const secs = (r.durationMs / 1000).toFixed(3)
   const cases = r.checks.map((c) => {
-    const head = `    <testcase classname="ptplab.${esc(r.suite)}" name="${esc(c.name)}" time="0">`
+    const name = c.test ? `${c.test}: ${c.name}` : c.name
+    const head = `    <testcase classname="ptplab.${esc(r.suite)}" name="${esc(name)}" time="0">`
     const body = c.pass
       ? `      <system-out>${esc(`measured: ${c.measured}`)}</system-out>`
       : `      <failure message="${esc(`measured ${c.measured}, expected ${c.expected}`)}" type="check"/>`

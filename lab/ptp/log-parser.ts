@@ -17,7 +17,8 @@ const RMS = new RegExp(
   `^(?:(\\S+)\\s+)?rms\\s+${NUM}\\s+max\\s+${NUM}\\s+freq\\s+${NUM}\\s+\\+/-\\s+${NUM}(?:\\s+delay\\s+${NUM}\\s+\\+/-\\s+${NUM})?$`,
 )
 // port 1: A to B on EVENT   /   port 1 (ens1f0): A to B on EVENT
-const PORT = /^port\s+(\d+)(?:\s+\([^)]*\))?:\s+([A-Z_]+)\s+to\s+([A-Z_]+)\s+on\s+([A-Z0-9_]+)$/
+// A fault names its type after the event: "on FAULT_DETECTED (FT_UNSPECIFIED)".
+const PORT = /^port\s+(\d+)(?:\s+\([^)]*\))?:\s+([A-Z_]+)\s+to\s+([A-Z_]+)\s+on\s+([A-Z0-9_]+)(?:\s+\([A-Z0-9_]+\))?$/
 const BEST_REMOTE = /^selected best master clock\s+([0-9a-fA-F]{6}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{6})\b/
 const BEST_LOCAL = /^selected local clock\s+([0-9a-fA-F]{6}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{6})\s+as best master\b/
 

@@ -16,6 +16,8 @@ const NicSchema = z.strictObject({
   ports: z.array(z.string()).min(1, 'a NIC needs at least one port'),
 })
 const NodeSchema = z.strictObject({
+  // An external grandmaster: runs only a GM ptp4l, outside the cluster.
+  grandmaster: z.boolean().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   nics: z.array(NicSchema).optional(),
 })
@@ -211,7 +213,7 @@ export function parseTopology(text: string, file?: string): Topology {
       if (portSeen.size > MAX_INDEX + 1) fail(`node ${q(name)} has more than ${MAX_INDEX + 1} ports`, [...nicPath, 'ports'])
       nics.push({ name: rnic.name, pci, ports: [...rnic.ports] })
     }
-    nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics })
+    nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics, ...(rn.grandmaster ? { grandmaster: true } : {}) })
   }
 
   // Links.

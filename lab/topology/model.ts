@@ -22,6 +22,7 @@ export interface Node {
   name: string
   index: number // 0-based in declaration order
   labels: Record<string, string>
+  grandmaster?: boolean // external grandmaster: runs only a GM ptp4l, is no cluster node
   nics: Nic[]
 }
 
@@ -95,3 +96,8 @@ export function macFor(t: Topology, node: string, portIndexOrLink: number): stri
   const nodeId = isSwitch ? nn : nn + 1
   return `02:${h.slice(0, 2)}:${h.slice(2, 4)}:${hex(nodeId)}:${hex(portIndexOrLink + 1)}:00`
 }
+
+// Nodes of the simulated cluster (what the operator and discovery see):
+// every node except external grandmasters.
+export const clusterNodes = (t: Topology): Node[] => t.nodes.filter((n) => !n.grandmaster)
+export const grandmasterNodes = (t: Topology): Node[] => t.nodes.filter((n) => n.grandmaster)

@@ -43,6 +43,8 @@ t.test('port state changes', async (t) => {
     port: 2, from: 'LISTENING', to: 'MASTER', event: 'ANNOUNCE_RECEIPT_TIMEOUT_EXPIRES',
   })
   t.match(parseLogLine(`${P}port 1: SLAVE to FAULTY on FAULT_DETECTED`), { port: 1, to: 'FAULTY', event: 'FAULT_DETECTED' })
+  // Real ptp4l 3.1 output names the fault type after the event (seen on a veth link down).
+  t.match(parseLogLine('ptp4l[1374.292]: [ptp4l.0.config] port 1: SLAVE to FAULTY on FAULT_DETECTED (FT_UNSPECIFIED)'), { port: 1, from: 'SLAVE', to: 'FAULTY', event: 'FAULT_DETECTED', config: 'ptp4l.0.config' })
   t.match(parseLogLine(`${P}port 1 (ens1f0.100): INITIALIZING to LISTENING on INIT_COMPLETE`), { port: 1, to: 'LISTENING' })
   t.equal(parseLogLine(`${P}${TAG}port 1: new foreign master 001122.fffe.334455-1`), null)
   t.equal(parseLogLine(`${P}${TAG}port 1: delay timeout`), null)

@@ -10,7 +10,8 @@ import { addNetns, addVethPair, deleteNetns, listNetns, netnsPids, setLinkUp } f
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
-import { allPorts, macFor, type Topology } from '../../topology/index.js'
+import { allPorts, grandmasterNodes, macFor, type Topology } from '../../topology/index.js'
+import { externalGmProfiles } from '../../conformance/external-gm.js'
 import { OvsSwitch } from '../../switch/ovs.js'
 import { switchPorts, switchProfile } from '../../switch/profile.js'
 import { reconcile } from '../../cluster/store.js'
@@ -130,15 +131,16 @@ export class NetnsBackend implements LabBackend {
       const base = await readFile(switchPtp4lConfFile(), 'utf8')
       // A switch with no cabled port has no clock to run.
       const profiles = switchPorts(t).length ? [switchProfile(t, base)] : []
-      await writeJsonAtomic(join(p.switchProfiles, t.switch.name), profiles)
+      await writeJsonAtomic(join(p.fixedProfiles, t.switch.name), profiles)
     }
 
+    for (const gm of grandmasterNodes(t)) await writeJsonAtomic(join(p.fixedProfiles, gm.name), externalGmProfiles(t, gm))
     // The operator's view of an empty cluster: one (empty) profile per node.
     await reconcile(t.name, t)
     o.progress(`starting ${names.length} daemons`)
     for (const n of names) {
       check()
-      const isSwitch = n === t.switch?.name
+      const fixed = n === t.switch?.name || !!t.nodes.find((x) => x.name === n)?.grandmaster
       await mkdir(p.nodeRun(n), { recursive: true })
       const ns = netnsName(t.name, n)
       const sp = await spawnInNetns({
@@ -147,7 +149,7 @@ export class NetnsBackend implements LabBackend {
         args: [
           daemonEntry(),
           '--node-name', n,
-          '--profile-path', isSwitch ? p.switchProfiles : p.profiles,
+          '--profile-path', fixed ? p.fixedProfiles : p.profiles,
           '--run-dir', p.nodeRun(n),
           '--update-interval', '0.5',
           '--metrics-listen', `unix:${p.metricsSock(n)}`,

@@ -1,0 +1,65 @@
+// kubectl-like verbs on a running lab's stand-in API: apply PtpConfigs,
+// label nodes, delete PtpConfigs, list what is applied.
+import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../lab/cluster/store.js'
+import { loadRunningLab } from '../lab/conformance/oc.js'
+import { InputError } from '../lab/errors.js'
+import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
+import { pickLab } from '../lab/state/labs.js'
+import { EXIT, progress } from './output.js'
+
+export async function cmdApply(files: string[], o: { name?: string }): Promise<number> {
+  const configs = await loadPtpConfigFiles(files)
+  const lab = await pickLab(o.name)
+  const t = await loadRunningLab(lab)
+  await applyPtpConfigs(lab, t, configs)
+  for (const c of configs) progress(`ptpconfig ${c.metadata.namespace}/${c.metadata.name} applied`)
+  return EXIT.ok
+}
+
+export async function cmdDelete(names: string[], o: { name?: string }): Promise<number> {
+  const lab = await pickLab(o.name)
+  const t = await loadRunningLab(lab)
+  const have = new Set((await listPtpConfigs(lab)).map((c) => c.metadata.name))
+  const missing = names.filter((n) => !have.has(n))
+  if (missing.length) throw new InputError(`no such PtpConfig: ${missing.join(', ')} (applied: ${[...have].join(', ') || 'none'})`)
+  await deletePtpConfigs(lab, t, names)
+  for (const n of names) progress(`ptpconfig ${n} deleted`)
+  return EXIT.ok
+}
+
+// KEY=VALUE or KEY (empty value) sets, KEY- removes, as `kubectl label`.
+export function parseLabelArgs(args: string[]): Record<string, string | null> {
+  const out: Record<string, string | null> = {}
+  for (const a of args) {
+    const remove = a.endsWith('-') && !a.includes('=')
+    const body = remove ? a.slice(0, -1) : a
+    const i = body.indexOf('=')
+    const key = i < 0 ? body : body.slice(0, i)
+    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key))
+      throw new InputError(`invalid label ${JSON.stringify(a)}: expected KEY[=VALUE] or KEY-`, { field: 'label' })
+    out[key] = remove ? null : i < 0 ? '' : body.slice(i + 1)
+  }
+  if (!Object.keys(out).length) throw new InputError('no label given', { field: 'label' })
+  return out
+}
+
+export async function cmdLabel(node: string, labels: string[], o: { name?: string }): Promise<number> {
+  const patch = parseLabelArgs(labels)
+  const lab = await pickLab(o.name)
+  const t = await loadRunningLab(lab)
+  await setNodeLabels(lab, t, node, patch)
+  progress(`node ${node} labelled`)
+  return EXIT.ok
+}
+
+export async function cmdGet(o: { name?: string }): Promise<number> {
+  const lab = await pickLab(o.name)
+  const t = await loadRunningLab(lab)
+  const out = ['PTPCONFIGS']
+  for (const c of await listPtpConfigs(lab))
+    out.push(`  ${c.metadata.name}: profiles ${c.spec.profile.map((p) => p.name).join(', ')}; recommend ${c.spec.recommend.map((r) => `${r.profile}@${r.priority}`).join(', ')}`)
+  out.push('NODES')
+  for (const n of await nodeInfos(lab, t)) out.push(`  ${n.name}: ${Object.entries(n.labels).map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ') || '(no labels)'}`)
+  process.stdout.write(out.join('\n') + '\n')
+  return EXIT.ok
+}

@@ -1,0 +1,87 @@
+// "In sync" for a whole mode plan (REFERENCE section 7), pure: every master
+// port MASTER; every slave port SLAVE, LOCKED, offset in the window; each
+// slave's grandmaster is the expected GM and its parent the clock upstream
+// of it on its LAN, one step further from the GM.
+import type { ClockView, CheckResult, Observation, OffsetWindow } from './checks.js'
+import { checkIdentityChain, checkRole, checkSlaveSync, roleOf } from './checks.js'
+import { linkOf, type Topology } from '../topology/index.js'
+import { PortRole } from '../ptp/types.js'
+import type { PortRef } from './lans.js'
+import type { ClockSpec, ModePlan } from './plan.js'
+import { clockAt } from './observe.js'
+
+export interface Upstream {
+  name: string
+  view: ClockView | undefined
+}
+
+// The clock a port's ptp4l hears on its LAN: the switch's boundary clock
+// for a switch port (PTP never crosses OVS), else the peer port's clock.
+export function upstreamOf(t: Topology, obs: Observation, p: PortRef): Upstream {
+  const l = linkOf(t, p.node, p.port)
+  if (!l) return { name: 'nothing (unplugged port)', view: undefined }
+  if (l.b.kind === 'switch') return { name: `switch boundary clock ${t.switch?.name ?? ''}`.trim(), view: obs.switchClock }
+  const peer = l.a.kind === 'port' && l.a.node === p.node && l.a.port === p.port ? l.b : l.a
+  if (peer.kind !== 'port') return { name: 'switch', view: obs.switchClock }
+  return { name: `${peer.node}:${peer.port}`, view: clockAt(obs, { node: peer.node, port: peer.port }) }
+}
+
+function stepsCheck(label: string, slave: ClockView | undefined, up: Upstream): CheckResult {
+  const want = up.view?.stepsRemoved === undefined ? undefined : up.view.stepsRemoved + 1
+  return {
+    name: `${label} stepsRemoved`,
+    pass: want !== undefined && slave?.stepsRemoved === want,
+    measured: slave?.stepsRemoved === undefined ? 'unknown' : String(slave.stepsRemoved),
+    expected: want === undefined ? `one more than ${up.name} (unknown)` : `${want} (one more than ${up.name})`,
+  }
+}
+
+// All checks for one synchronised port of a clock: sync, GM, parent, steps.
+function slavePortChecks(
+  t: Topology,
+  obs: Observation,
+  label: string,
+  p: PortRef,
+  w: OffsetWindow,
+  gm: Upstream,
+): CheckResult[] {
+  const up = upstreamOf(t, obs, p)
+  return [
+    ...checkSlaveSync(label, obs, p, w),
+    ...checkIdentityChain(label, clockAt(obs, p), gm.view, up),
+    stepsCheck(label, clockAt(obs, p), up),
+  ]
+}
+
+function clockChecks(t: Topology, obs: Observation, c: ClockSpec, w: OffsetWindow, gm: Upstream): CheckResult[] {
+  const kind = c.kind === 'dualfollower' ? 'DualFollower' : c.kind.toUpperCase()
+  const label = `${kind} ${c.node}`
+  const out: CheckResult[] = []
+  if (c.kind === 'dualfollower') {
+    const roles = c.slavePorts.map((port) => roleOf(obs, { node: c.node, port }))
+    const active = c.slavePorts.find((_, i) => roles[i] === PortRole.SLAVE)
+    const other = c.slavePorts.find((x) => x !== active)
+    out.push({
+      name: `${label} one port SLAVE, the other LISTENING`,
+      pass: !!active && !!other && roleOf(obs, { node: c.node, port: other }) === PortRole.LISTENING,
+      measured: c.slavePorts.map((x, i) => `${x}=${roles[i] ?? 'none'}`).join(' '),
+      expected: `one of ${c.slavePorts.join(', ')} SLAVE (1), the other LISTENING (5)`,
+    })
+    const port = active ?? c.slavePorts[0]!
+    out.push(...slavePortChecks(t, obs, `${label}:${port}`, { node: c.node, port }, w, gm))
+    return out
+  }
+  const slave = c.slavePorts[0]!
+  out.push(...slavePortChecks(t, obs, `${label}:${slave} (slave port)`, { node: c.node, port: slave }, w, gm))
+  for (const m of c.masterPorts) out.push(checkRole(`${label}:${m} (master port)`, obs, { node: c.node, port: m }, 'MASTER'))
+  return out
+}
+
+export function syncChecks(t: Topology, plan: ModePlan, obs: Observation, w: OffsetWindow, gm: Upstream): CheckResult[] {
+  const out: CheckResult[] = []
+  if (plan.gm) out.push(checkRole(`grandmaster ${plan.gm.node}:${plan.gm.port}`, obs, plan.gm, 'MASTER'))
+  for (const c of plan.clocks) out.push(...clockChecks(t, obs, c, w, gm))
+  for (const d of plan.downstream)
+    out.push(...slavePortChecks(t, obs, `downstream ${d.node}:${d.port}`, { node: d.node, port: d.port }, w, gm))
+  return out.map((c) => ({ test: 'sync', ...c }))
+}
