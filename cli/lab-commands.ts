@@ -2,8 +2,8 @@
 import { writeFile } from 'node:fs/promises'
 import { NetnsBackend, LabExistsError } from '../lab/backends/netns/backend.js'
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
-import { runOcSuite } from '../lab/conformance/oc.js'
-import { humanReport, junitXml, suitePassed, type SuiteResult } from '../lab/conformance/report.js'
+import { runSuite } from '../lab/conformance/suite.js'
+import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
 import { InputError } from '../lab/errors.js'
 import { defaultTopologyFile } from '../lab/paths.js'
 import { ifaceAlias } from '../lab/ptp/iface-alias.js'
@@ -146,23 +146,28 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
 
 export async function runSuites(lab: string, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
   const { modes, window } = s
-  const results: SuiteResult[] = []
-  for (const mode of modes) {
-    progress(`running ${mode.toUpperCase()} test on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
-    const r = await runOcSuite({ lab, window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress, signal })
-    results.push(r)
-    process.stdout.write(humanReport(r) + '\n')
-    if (junit) {
-      const f = modes.length > 1 ? junit.replace(/(\.xml)?$/, `-${mode}.xml`) : junit
-      await writeFile(f, junitXml(r))
-      progress(`JUnit report written to ${f}`)
-    }
-  }
+  progress(`running ${modes.join(', ')} on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
+  const results = await runSuite({
+    lab,
+    backend,
+    settings: s,
+    progress,
+    signal,
+    onResult: async (r) => {
+      process.stdout.write(humanReport(r) + '\n')
+      if (junit) {
+        const f = modes.length > 1 ? junit.replace(/(\.xml)?$/, `-${r.suite}.xml`) : junit
+        await writeFile(f, junitXml(r))
+        progress(`JUnit report written to ${f}`)
+      }
+    },
+  })
+  if (results.length > 1) process.stdout.write(summaryTable(results) + '\n')
   return results
 }
 
-export async function cmdTest(o: { mode: string; name?: string; junit?: string }): Promise<number> {
-  const settings = testSettings(o.mode)
+export async function cmdTest(o: { mode?: string; name?: string; junit?: string }): Promise<number> {
+  const settings = await testSettings(o.mode)
   const lab = await pickLab(o.name)
   const intr = interruptible()
   try {
@@ -173,8 +178,8 @@ export async function cmdTest(o: { mode: string; name?: string; junit?: string }
   }
 }
 
-export async function cmdRun(o: { mode: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
-  const settings = testSettings(o.mode)
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
+  const settings = await testSettings(o.mode)
   const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()

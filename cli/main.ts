@@ -4,6 +4,9 @@ import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/settings.js'
 import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
+import { cmdApply, cmdDelete, cmdGet, cmdLabel } from './cluster-commands.js'
+import { cmdDiscover } from './discover-command.js'
+import { cmdSolve } from './solve-command.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
 
 const program = new Command('ptplab')
@@ -18,12 +21,24 @@ const program = new Command('ptplab')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
 
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
-const modeOpt = () => new Option('--mode <modes>', `test modes, comma separated (${MODES.join(', ')})`).default('oc')
+const modeOpt = () =>
+  new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
 const envHelp = `
-Environment:
-  MIN_OFFSET_IN_NS, MAX_OFFSET_IN_NS  accepted offset window (default -10000, 10000)
-  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)
-  KEEP_PTPCONFIG=true                  leave the test PtpConfigs applied afterwards`
+Modes: oc, bc, dualnicbc, dualfollower (auto-configured: L2 discovery, role solver,
+generated PtpConfigs) and discovery (classify and test the PtpConfigs applied with
+\`ptplab apply\` to the node labelled ptp/clock-under-test).
+
+Environment (as upstream's conformance suite):
+  PTP_TEST_MODE                        OC, BC, DualNICBC, DualFollower, Discovery (when no --mode)
+  DISCOVERY_MODE=true                  legacy alias for PTP_TEST_MODE=Discovery
+  EXTERNAL_GM=true                     use a grandmaster outside the nodes under test
+  MIN_OFFSET_IN_NS, MAX_OFFSET_IN_NS   accepted offset window (lab default -10000, 10000)
+  SKIP_INTERFACES=a,b                  interfaces L2 discovery ignores
+  KEEP_PTPCONFIG=true                  leave the test PtpConfigs applied afterwards
+  PTP_TEST_CONFIG_FILE=FILE            ptptestconfig.yaml (offsets, slave_clock_sync soak test)
+  COLLECT_POD_LOGS=true                copy daemon logs to LOG_ARTIFACTS_DIR (default ./test-logs)
+  LOG_TEST_MARKERS=false               without test start/end markers
+  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)`
 
 // Commander passes (args..., options, command); our handlers return an exit code.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -86,6 +101,51 @@ program
   .requiredOption('--node <name>', 'node label value')
   .requiredOption('--config <ptp4l-config>', 'the ptp4l config the log came from (its sections give the port names)')
   .action(wrap(cmdReplayLog))
+
+program
+  .command('discover')
+  .description('L2 discovery: send 0x88b5 probes from every node port, write <node>.json reports, print the LANs')
+  .addOption(nameOpt())
+  .option('--out <dir>', 'where the reports go', './l2discovery')
+  .addHelpText('after', '\nEnvironment:\n  SKIP_INTERFACES=a,b  interfaces to leave out')
+  .action(wrap(cmdDiscover))
+
+program
+  .command('solve')
+  .description('assign clock roles from L2 discovery reports; exit 1 when no assignment exists')
+  .requiredOption('--problem <name>', 'oc, dualfollower, bc, bc-with-slaves, dualnicbc, dualnicbc-with-slaves')
+  .option('--external-gm', 'the external-grandmaster variant of the problem')
+  .requiredOption('--l2 <dir>', 'directory of <node>.json L2 discovery reports (ptplab discover --out)')
+  .addHelpText('after', '\nEnvironment:\n  SKIP_INTERFACES=a,b  interfaces to leave out')
+  .action(wrap(cmdSolve))
+
+program
+  .command('apply')
+  .description('apply PtpConfig YAML to a running lab (the operator then writes every node profile)')
+  .argument('<file...>', 'PtpConfig YAML files')
+  .addOption(nameOpt())
+  .action(wrap(cmdApply))
+
+program
+  .command('delete')
+  .description('delete applied PtpConfigs by name')
+  .argument('<ptpconfig...>', 'PtpConfig names')
+  .addOption(nameOpt())
+  .action(wrap(cmdDelete))
+
+program
+  .command('label')
+  .description('set (KEY[=VALUE]) or remove (KEY-) labels of a node, like kubectl label')
+  .argument('<node>', 'node name')
+  .argument('<label...>', 'KEY[=VALUE] or KEY-')
+  .addOption(nameOpt())
+  .action(wrap(cmdLabel))
+
+program
+  .command('get')
+  .description('list the applied PtpConfigs and the node labels')
+  .addOption(nameOpt())
+  .action(wrap(cmdGet))
 
 try {
   await program.parseAsync()

@@ -7,8 +7,9 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { offsetWindow } from '../lab/conformance/settings.js'
-import { runOcSuite } from '../lab/conformance/oc.js'
+import { NetnsBackend } from '../lab/backends/netns/backend.js'
+import { testSettings } from '../lab/conformance/settings.js'
+import { runSuite } from '../lab/conformance/suite.js'
 import { suitePassed, humanReport } from '../lab/conformance/report.js'
 import { projectRoot } from '../lab/paths.js'
 import { listLabs } from '../lab/state/labs.js'
@@ -18,9 +19,9 @@ const HELP = `usage: node dist/scripts/bench.js [options]   (npm run bench)
 
 Benchmarks the default topology on a dedicated lab (needs root):
   1. up time          wall time of \`ptplab up --name <lab>\`
-  2. time to LOCKED   OC test configs applied through the library (runOcSuite,
-                      configs kept): "config applied -> in sync" and
-                      "up finished -> first LOCKED"
+  2. time to LOCKED   the OC mode through the library (L2 discovery, solver,
+                      configs applied and kept, sync test only): "config
+                      applied -> in sync" and "up finished -> first LOCKED"
   3. steady state     daemon CPU (millicores) and RSS per node over a window
                       from /proc, ptp4l children reported separately
   4. down time        wall time of \`ptplab down --name <lab>\`
@@ -35,7 +36,7 @@ options:
   --window <s>    CPU sampling window (default 10)
   -h, --help      this text`
 
-const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, daemonCpuMcores: 10, daemonRssMb: 80 }
+const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, fourModesS: 180, daemonCpuMcores: 10, daemonRssMb: 80 }
 
 interface NodeFigures {
   node: string
@@ -49,6 +50,7 @@ interface RunFigures {
   upToLockedS?: number
   downS?: number
   ocRunS?: number
+  fourModesS?: number
   nodes?: NodeFigures[]
 }
 
@@ -171,15 +173,10 @@ async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck
     r.upS = await ptplabOk('ptplab up', ['up', '--name', lab], signal)
     const upEnd = performance.now()
 
-    log('applying the OC test configs (runOcSuite, configs kept) and waiting for LOCKED')
-    const res = await runOcSuite({
-      lab,
-      window: offsetWindow(),
-      timeoutMs: Number(process.env.PTPLAB_SYNC_TIMEOUT_S ?? 60) * 1000,
-      keepConfig: true, // left applied for the steady-state sample; down removes them
-      progress: () => {},
-      signal,
-    })
+    log('OC mode through the library (discovery, solver, configs kept), sync test only')
+    const settings = { ...(await testSettings('oc')), keepConfig: true } // kept for the steady-state sample; down removes them
+    const [res] = await runSuite({ lab, backend: new NetnsBackend(), settings, progress: () => {}, signal, syncOnly: true })
+    if (!res) throw new Error('OC suite returned no result')
     // With keepConfig the suite returns right after its last (passing) poll.
     const synced = performance.now()
     if (!suitePassed(res) || res.syncedAfterMs === undefined) throw new Error(`OC sync failed:\n${humanReport(res)}`)
@@ -205,6 +202,16 @@ async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck
   } finally {
     if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
   }
+
+  const modes = 'oc,bc,dualnicbc,dualfollower'
+  log(`ptplab run --mode ${modes} --name ${lab}`)
+  try {
+    const run = await ptplab(['run', '--mode', modes, '--name', lab], signal)
+    r.fourModesS = run.s
+    if (run.code !== 0) throw new Error(`ptplab run --mode ${modes} failed (exit ${run.code}):\n${run.output.trimEnd()}`)
+  } finally {
+    if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
+  }
 }
 
 // ---- report ----------------------------------------------------------------
@@ -219,6 +226,7 @@ function summarize(runs: RunFigures[]) {
     configToLockedS: med((r) => r.configToLockedS),
     downS: med((r) => r.downS),
     ocRunS: med((r) => r.ocRunS),
+    fourModesS: med((r) => r.fourModesS),
     daemonCpuMcores: med((r) => maxOf(r, 'daemonMcores')),
     daemonRssMb: med((r) => maxOf(r, 'daemonRssMb')),
     nodes: nodeNames.map((node) => {
@@ -251,6 +259,7 @@ function report(s: Summary, n: number, lab: string, windowS: number, clkTck: num
     ['config applied -> in sync (LOCKED, offset in window)', fix(s.configToLockedS, 2, 's'), '', ''],
     ['down (ptplab down, wall)', fix(s.downS, 2, 's'), '', ''],
     ['whole OC run (ptplab run --mode oc, wall)', fix(s.ocRunS, 2, 's'), `<= ${T.ocRunS} s`, verdict(s.ocRunS, T.ocRunS)],
+    ['four modes (run --mode oc,bc,dualnicbc,dualfollower)', fix(s.fourModesS, 1, 's'), `<= ${T.fourModesS} s`, verdict(s.fourModesS, T.fourModesS)],
     ['daemon CPU, max over nodes', fix(s.daemonCpuMcores, 1, 'mcores'), `<= ${T.daemonCpuMcores} mcores`, verdict(s.daemonCpuMcores, T.daemonCpuMcores)],
     ['daemon RSS, max over nodes', fix(s.daemonRssMb, 1, 'MB'), `<= ${T.daemonRssMb} MB`, verdict(s.daemonRssMb, T.daemonRssMb)],
   ]
@@ -339,6 +348,7 @@ async function main(): Promise<number> {
       upS: verdict(s.upS, TARGETS.upS),
       upToLockedS: verdict(s.upToLockedS, TARGETS.upToLockedS),
       ocRunS: verdict(s.ocRunS, TARGETS.ocRunS),
+      fourModesS: verdict(s.fourModesS, TARGETS.fourModesS),
       daemonCpuMcores: verdict(s.daemonCpuMcores, TARGETS.daemonCpuMcores),
       daemonRssMb: verdict(s.daemonRssMb, TARGETS.daemonRssMb),
     },

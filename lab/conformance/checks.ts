@@ -3,7 +3,12 @@
 import { ifaceAlias } from '../ptp/iface-alias.js'
 import { findSample, type Sample } from '../ptp/prom-text.js'
 import { ClockState, PortRole } from '../ptp/types.js'
-import type { PortRef } from './lans.js'
+
+// One port of one node.
+export interface PortRef {
+  node: string
+  port: string
+}
 
 export interface CheckResult {
   test?: string // the named test this check belongs to (sync, port recovery, ...)

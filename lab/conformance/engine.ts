@@ -14,7 +14,7 @@ import { sleep } from '../sys/proc.js'
 import { clusterNodes, grandmasterNodes, type Topology } from '../topology/index.js'
 import { clockStateOf, roleOf, type CheckResult, type Observation, type OffsetWindow } from './checks.js'
 import { externalGmPort } from './external-gm.js'
-import type { PortRef } from './lans.js'
+import type { PortRef } from './checks.js'
 import { clockAt, observe } from './observe.js'
 import { planPorts, type ModePlan } from './plan.js'
 import { LABEL_CUT, LABEL_GM, LABEL_SLAVE1, LABEL_SLAVE2 } from './ptpconfigs.js'
@@ -42,6 +42,7 @@ export interface EngineOptions {
   signal?: AbortSignal
   hooks?: TestHooks
   soak?: SoakSpec // slave_clock_sync of ptptestconfig.yaml, when enabled
+  syncOnly?: boolean // only the sync test (benchmark: time to LOCKED)
 }
 
 // Names the suite generates; only these are cleared between modes, so user
@@ -202,7 +203,8 @@ async function profilePriority(o: EngineOptions, plan: ModePlan): Promise<CheckR
   const test = 'profile priority'
   const c = plan.clocks[0]!
   const applied = [...plan.configs, ...(await listPtpConfigs(o.lab))]
-  const src = applied.find((x) => x.metadata.name === c.config)?.spec.profile[0]
+  const cr = applied.find((x) => x.metadata.name === c.config)
+  const src = cr?.spec.profile.find((x) => x.name === c.profile) ?? cr?.spec.profile[0]
   if (!src) return [check(test, `profile of ${c.config} found`, false, 'missing', c.config)]
   const before = (await daemonStatus(o.lab, c.node)).profiles.map((p) => p.name)
   const temp: PtpConfig = {
@@ -315,7 +317,7 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
       syncedAfterMs = r.ms
       return r.checks
     })
-    if (synced) {
+    if (synced && !o.syncOnly) {
       const dual = plan.clocks.some((c) => c.kind === 'dualfollower')
       if (dual) await runTest('dual follower failover', () => dualFollowerFailover(o, plan))
       else await runTest('port down/up recovery', () => portRecovery(o, plan, { node: plan.clocks[0]!.node, port: plan.clocks[0]!.slavePorts[0]! }))

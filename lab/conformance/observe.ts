@@ -6,7 +6,7 @@ import { clockOfPort } from '../ptp/pmc-parse.js'
 import { parsePromText, type Sample } from '../ptp/prom-text.js'
 import { pmcGet } from '../sys/pmc.js'
 import type { ClockView, Observation } from './checks.js'
-import type { PortRef } from './lans.js'
+import type { PortRef } from './checks.js'
 
 export async function clockView(lab: string, prof: DaemonStatus['profiles'][number]): Promise<ClockView> {
   const rs = await pmcGet(prof.uds, prof.domain, labPaths(lab).tmp, ['DEFAULT_DATA_SET', 'PARENT_DATA_SET', 'CURRENT_DATA_SET'])

@@ -2,7 +2,7 @@
 // labels and PtpConfigs that make them do it. Pure: built from a solver
 // assignment (auto-configured modes) or from user PtpConfigs (Discovery).
 import type { PtpConfig } from '../operator/ptpconfig.js'
-import type { PortRef } from './lans.js'
+import type { PortRef } from './checks.js'
 import {
   bcConfig,
   downstreamSlaveConfig,
@@ -22,6 +22,7 @@ export type ClockKind = 'oc' | 'bc' | 'dualfollower'
 // A clock under test: one ptp4l on `node` with these ports.
 export interface ClockSpec {
   config: string // PtpConfig (CR) name
+  profile?: string // its profile of this clock (default: the CR's first)
   kind: ClockKind
   node: string
   slavePorts: string[] // masterOnly 0: face the grandmaster's LAN
@@ -56,7 +57,7 @@ export interface PlanRoles {
 
 const port = (p: PortRef) => `${p.node}:${p.port}`
 
-export function describePlan(r: Pick<PlanRoles, 'gm' | 'clocks' | 'downstream'>): string {
+export function describePlan(r: Pick<ModePlan, 'gm' | 'clocks' | 'downstream'>): string {
   const parts = r.clocks.map((c) => {
     const ports = [...c.slavePorts.map((p) => `${p}(S)`), ...c.masterPorts.map((p) => `${p}(M)`)]
     return `${c.kind.toUpperCase()} ${c.node}:${ports.join(',')}`

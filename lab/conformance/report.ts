@@ -34,6 +34,22 @@ export function humanReport(r: SuiteResult): string {
   return lines.join('\n')
 }
 
+// One line per mode, for runs of several modes.
+export function summaryTable(rs: SuiteResult[]): string {
+  const rows = rs.map((r) => [
+    r.suite,
+    suitePassed(r) ? 'PASS' : 'FAIL',
+    `${r.checks.filter((c) => c.pass).length}/${r.checks.length}`,
+    r.syncedAfterMs === undefined ? '-' : `${(r.syncedAfterMs / 1000).toFixed(1)} s`,
+    `${(r.durationMs / 1000).toFixed(1)} s`,
+    r.error ?? r.description,
+  ])
+  const head = ['mode', 'verdict', 'checks', 'sync', 'time', 'roles']
+  const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
+  const fmt = (r: string[]) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(w[i]!))).join('  ')
+  return ['summary:', fmt(head), ...rows.map(fmt)].join('\n')
+}
+
 const esc = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
 

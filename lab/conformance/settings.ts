@@ -1,8 +1,10 @@
-// Test settings from flags and environment, parsed and checked up front so
-// bad input fails before any lab is picked or brought up.
+// Test settings from flags, environment and PTP_TEST_CONFIG_FILE, parsed
+// and checked up front so bad input fails before any lab is picked or
+// brought up.
 import { InputError } from '../errors.js'
+import { loadTestEnv, mapTestMode, type TestEnv } from './testconfig.js'
 
-export const MODES = ['oc'] as const
+export const MODES = ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'] as const
 export type Mode = (typeof MODES)[number]
 
 export interface OffsetWindow {
@@ -15,10 +17,16 @@ export interface TestSettings {
   window: OffsetWindow
   timeoutMs: number
   keepConfig: boolean
+  externalGm: boolean
+  skipInterfaces: string[]
+  soak?: { durationMs: number; failureThreshold: number } // slave_clock_sync, when enabled
+  logs?: { dir: string; markers: boolean } // COLLECT_POD_LOGS
 }
 
 type Env = Record<string, string | undefined>
 
+// --mode: comma separated, case-insensitive, upstream spellings accepted
+// (OC, BC, DualNICBC, DualFollower, Discovery).
 export function parseModes(s: string): Mode[] {
   const modes: Mode[] = []
   for (const raw of s.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)) {
@@ -37,24 +45,36 @@ function intFromEnv(env: Env, k: string, d: number, what: string): number {
   return Number(v)
 }
 
-// Offset window: MIN/MAX_OFFSET_IN_NS, lab default +/-10000 ns (upstream CI's).
-export function offsetWindow(env: Env = process.env): OffsetWindow {
-  const w = {
-    min: intFromEnv(env, 'MIN_OFFSET_IN_NS', -10000, 'number of nanoseconds'),
-    max: intFromEnv(env, 'MAX_OFFSET_IN_NS', 10000, 'number of nanoseconds'),
-  }
-  if (w.min > w.max)
-    throw new InputError(`MIN_OFFSET_IN_NS (${w.min}) is greater than MAX_OFFSET_IN_NS (${w.max})`, { field: 'MIN_OFFSET_IN_NS' })
-  return w
-}
-
-export function testSettings(modeArg: string, env: Env = process.env): TestSettings {
+// The ptp4l-side view of a resolved test environment (pure).
+export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env): TestSettings {
   const timeoutS = intFromEnv(env, 'PTPLAB_SYNC_TIMEOUT_S', 60, 'number of seconds')
   if (timeoutS <= 0) throw new InputError(`PTPLAB_SYNC_TIMEOUT_S must be positive (got ${timeoutS})`, { field: 'PTPLAB_SYNC_TIMEOUT_S' })
+  // --mode wins; otherwise PTP_TEST_MODE / DISCOVERY_MODE (default OC).
+  const modes = modeArg !== undefined ? parseModes(modeArg) : [mapTestMode(te.mode)]
+  const soak = te.config.soaktest
+  const scs = soak.slaveClockSync?.spec
+  const durationMin = scs?.duration ?? soak.duration ?? 0
   return {
-    modes: parseModes(modeArg),
-    window: offsetWindow(env),
+    modes,
+    window: { min: te.offsets.min, max: te.offsets.max },
     timeoutMs: timeoutS * 1000,
-    keepConfig: env.KEEP_PTPCONFIG === 'true',
+    keepConfig: te.keepPtpConfig,
+    externalGm: te.externalGM,
+    skipInterfaces: te.skipInterfaces,
+    soak:
+      !soak.disableAll && scs?.enable && durationMin > 0
+        ? { durationMs: durationMin * 60_000, failureThreshold: scs.failureThreshold ?? soak.failureThreshold }
+        : undefined,
+    logs: te.collectPodLogs ? { dir: te.logArtifactsDir, markers: te.logTestMarkers } : undefined,
   }
+}
+
+export async function testSettings(modeArg: string | undefined, env: Env = process.env): Promise<TestSettings> {
+  return settingsFrom(modeArg, await loadTestEnv(env), env)
+}
+
+// Offset window alone (benchmark): env > lab default +/-10000 ns.
+export async function offsetWindow(env: Env = process.env): Promise<OffsetWindow> {
+  const te = await loadTestEnv(env)
+  return { min: te.offsets.min, max: te.offsets.max }
 }

@@ -6,7 +6,7 @@ import type { ClockView, CheckResult, Observation, OffsetWindow } from './checks
 import { checkIdentityChain, checkRole, checkSlaveSync, roleOf } from './checks.js'
 import { linkOf, type Topology } from '../topology/index.js'
 import { PortRole } from '../ptp/types.js'
-import type { PortRef } from './lans.js'
+import type { PortRef } from './checks.js'
 import type { ClockSpec, ModePlan } from './plan.js'
 import { clockAt } from './observe.js'
 

@@ -1,10 +1,13 @@
 // The role-assignment problems of upstream's conformance suite, and what each
 // role means when the suite turns a solution into PtpConfigs.
 //
-// Sources (mirrored, not copied):
+// Sources (mirrored, not copied; read at openshift/ptp-operator commit
+// 001ec3957a50, l2discovery-lib 1b1813a68d1f):
 // - steps and role indices: openshift/ptp-operator (= k8snetworkplumbingwg/
 //   ptp-operator) test/pkg/testconfig/testconfig.go, initAndSolveProblems():
-//   data.problems[Algo...String] and data.testClockRolesAlgoMapping;
+//   data.problems[Algo...String] and data.testClockRolesAlgoMapping (older
+//   versions wrote some negations as StepDifferentNic and had one step less
+//   in DualNicBCWithSlavesExtGM);
 // - which role gets which PtpConfig: same file, PtpConfigOC,
 //   PtpConfigDualFollower, PtpConfigBC, PtpConfigDualNicBC, and the builders
 //   CreatePtpConfigGrandMaster / CreatePtpConfigOC / CreatePtpConfigBC /
@@ -123,7 +126,7 @@ const lan = (a: number, b: number, n: Negate = POSITIVE): Constraint => ['SameLa
 const nic = (a: number, b: number, n: Negate = POSITIVE): Constraint => ['SameNic', 2, a, b, n]
 const node = (a: number, b: number): Constraint => ['SameNode', 2, a, b]
 
-const oc = (port: string, phc2sys = true): ClockUnderTest => ({ name: 'test-slave1', kind: 'oc', slavePorts: [port], masterPorts: [], phc2sys })
+const oc = (port: string): ClockUnderTest => ({ name: 'test-slave1', kind: 'oc', slavePorts: [port], masterPorts: [], phc2sys: true })
 const bc = (name: 'test-bc-master1' | 'test-bc-master2', slave: string, master: string): ClockUnderTest => ({
   name,
   kind: 'bc',

@@ -258,7 +258,10 @@ export function parseL2Report(text: string, file?: string): L2Report {
     const et = etRaw.toLowerCase()
     const section = r.object(sectionRaw, [etRaw])
     const parsed: L2Section = out[et] ?? {}
-    for (const [ifname, entry] of Object.entries(section)) parsed[ifname] = r.neighbors(entry, [etRaw, ifname], ifname)
+    for (const [ifname, entry] of Object.entries(section)) {
+      if (ifname === '__proto__') r.fail([etRaw, ifname], 'not an interface name') // would not be a plain key
+      parsed[ifname] = r.neighbors(entry, [etRaw, ifname], ifname)
+    }
     out[et] = parsed
   }
   return out

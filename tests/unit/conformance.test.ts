@@ -1,12 +1,12 @@
-// The pure parts of the conformance suite: LANs and OC port choice from a
-// topology, the "in sync" checks on synthetic observations, the reports,
+// The pure parts of the conformance suite: the "in sync" checks on
+// synthetic observations, the reports,
 // and the parsers they read (Prometheus text, pmc output), plus the CLI's
 // offset window and mode parsing.
 import { fileURLToPath } from 'node:url'
 import t from 'tap'
-import { offsetWindow, parseModes, testSettings } from '../../lab/conformance/settings.js'
+import { parseModes, settingsFrom } from '../../lab/conformance/settings.js'
+import { parseTestConfig, resolveTestEnv } from '../../lab/conformance/testconfig.js'
 import { checkIdentityChain, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
-import { chooseOcPorts, topologyLans } from '../../lab/conformance/lans.js'
 import { humanReport, junitXml, suitePassed, type SuiteResult } from '../../lab/conformance/report.js'
 import { InputError } from '../../lab/errors.js'
 import { clockOfPort, parsePmcOutput } from '../../lab/ptp/pmc-parse.js'
@@ -15,130 +15,6 @@ import { loadTopologyFile, parseTopology } from '../../lab/topology/index.js'
 
 const topo = (name: string) => fileURLToPath(new URL(`../../topologies/${name}`, import.meta.url))
 const P = (node: string, port: string) => ({ node, port })
-
-// ---------------------------------------------------------------- lans.ts
-
-t.test('topologyLans / chooseOcPorts: default topology', async (t) => {
-  const top = await loadTopologyFile(topo('default.yaml'))
-  const lans = topologyLans(top)
-  t.same(lans, [
-    {
-      id: 'vlan1500',
-      viaSwitch: true,
-      ports: [P('worker1', 'ens1f1'), P('worker1', 'ens2f0'), P('worker2', 'ens3f0'), P('worker2', 'ens3f1')],
-    },
-    { id: 'vlan1501', viaSwitch: true, ports: [P('worker1', 'ens1f0'), P('worker3', 'ens4f0')] },
-    { id: 'vlan1502', viaSwitch: true, ports: [P('worker1', 'ens2f1'), P('worker3', 'ens5f0'), P('worker3', 'ens6f0')] },
-  ])
-  t.same(
-    lans.map((l) => l.ports.length),
-    [4, 2, 3],
-  )
-
-  const oc = chooseOcPorts(top)
-  t.ok(oc)
-  t.same(oc?.slave, P('worker1', 'ens1f0'))
-  t.same(oc?.gm, P('worker3', 'ens4f0'))
-  t.equal(oc?.lan.id, 'vlan1501')
-})
-
-t.test('topologyLans / chooseOcPorts: two-node topology (unplugged ports in no LAN)', async (t) => {
-  const top = await loadTopologyFile(topo('two-node.yaml'))
-  t.same(topologyLans(top), [{ id: 'vlan100', viaSwitch: true, ports: [P('node1', 'ens1f0'), P('node2', 'ens2f0')] }])
-  const oc = chooseOcPorts(top)
-  t.same(oc?.slave, P('node1', 'ens1f0'))
-  t.same(oc?.gm, P('node2', 'ens2f0'))
-})
-
-t.test('topologyLans / chooseOcPorts: direct links only', async (t) => {
-  // a:p0 is cabled to a:p1 (same node): not a usable OC pair, so the
-  // choice moves on to a:p2 -- b:q0.
-  const top = parseTopology(`name: direct
-nodes:
-  a:
-    nics:
-      - { name: ens1, ports: [p0, p1, p2] }
-  b:
-    nics:
-      - { name: ens2, ports: [q0] }
-  c:
-    nics:
-      - { name: ens3, ports: [r0] }
-links:
-  - { endpoints: [a:p0, a:p1] }
-  - { endpoints: [b:q0, a:p2] }
-`)
-  t.same(topologyLans(top), [
-    { id: 'link0', viaSwitch: false, ports: [P('a', 'p0'), P('a', 'p1')] },
-    { id: 'link1', viaSwitch: false, ports: [P('b', 'q0'), P('a', 'p2')] },
-  ])
-  const oc = chooseOcPorts(top)
-  t.same(oc?.slave, P('a', 'p2'))
-  t.same(oc?.gm, P('b', 'q0'))
-  t.equal(oc?.lan.id, 'link1')
-  t.equal(oc?.lan.viaSwitch, false)
-})
-
-t.test('topologyLans: direct links first, then VLANs in numeric order; default VLAN 1', async (t) => {
-  const top = parseTopology(`name: mixed
-nodes:
-  a:
-    nics:
-      - { name: ens1, ports: [p0, p1, p2] }
-  b:
-    nics:
-      - { name: ens2, ports: [q0, q1] }
-switch: { name: sw }
-links:
-  - { endpoints: [a:p0, sw], vlan: 300 }
-  - { endpoints: [b:q0, sw], vlan: 20 }
-  - { endpoints: [a:p1, b:q1] }
-  - { endpoints: [sw, a:p2] }
-`)
-  t.same(
-    topologyLans(top).map((l) => [l.id, l.viaSwitch, l.ports.map((p) => `${p.node}:${p.port}`)]),
-    [
-      ['link2', false, ['a:p1', 'b:q1']],
-      ['vlan1', true, ['a:p2']],
-      ['vlan20', true, ['b:q0']],
-      ['vlan300', true, ['a:p0']],
-    ],
-  )
-  // a:p0 (vlan300) and the other single-port VLANs have no partner; a:p1 has one.
-  t.same(chooseOcPorts(top)?.slave, P('a', 'p1'))
-  t.same(chooseOcPorts(top)?.gm, P('b', 'q1'))
-})
-
-t.test('chooseOcPorts: undefined when no two nodes share a LAN', async (t) => {
-  const top = parseTopology(`name: apart
-nodes:
-  a:
-    nics:
-      - { name: ens1, ports: [p0, p1, p2] }
-  b:
-    nics:
-      - { name: ens2, ports: [q0] }
-switch: { name: sw }
-links:
-  - { endpoints: [a:p0, sw], vlan: 10 }
-  - { endpoints: [b:q0, sw], vlan: 20 }
-  - { endpoints: [a:p1, a:p2] }
-`)
-  t.equal(topologyLans(top).length, 3)
-  t.equal(chooseOcPorts(top), undefined)
-
-  const unlinked = parseTopology(`name: nolinks
-nodes:
-  a:
-    nics:
-      - { name: ens1, ports: [p0] }
-  b:
-    nics:
-      - { name: ens2, ports: [q0] }
-`)
-  t.same(topologyLans(unlinked), [])
-  t.equal(chooseOcPorts(unlinked), undefined)
-})
 
 // ---------------------------------------------------------- prom-text.ts
 
@@ -599,59 +475,53 @@ t.test('junitXml: error case', async (t) => {
 
 // ------------------------------------------------------- settings.ts
 
-t.test('offsetWindow', async (t) => {
-  t.same(offsetWindow({}), { min: -10000, max: 10000 }, 'defaults')
-  t.same(offsetWindow({ MIN_OFFSET_IN_NS: '', MAX_OFFSET_IN_NS: '' }), { min: -10000, max: 10000 }, 'empty = default')
-  t.same(offsetWindow({ MIN_OFFSET_IN_NS: '-100', MAX_OFFSET_IN_NS: '100' }), { min: -100, max: 100 })
-  t.same(offsetWindow({ MAX_OFFSET_IN_NS: '500' }), { min: -10000, max: 500 })
-  t.same(offsetWindow({ MIN_OFFSET_IN_NS: '7', MAX_OFFSET_IN_NS: '7' }), { min: 7, max: 7 }, 'min == max is allowed')
-
-  for (const [k, v] of [
-    ['MIN_OFFSET_IN_NS', 'abc'],
-    ['MAX_OFFSET_IN_NS', '1.5'],
-    ['MAX_OFFSET_IN_NS', 'Infinity'],
-    ['MIN_OFFSET_IN_NS', '10ns'],
-  ] as const) {
-    let err: unknown
-    try {
-      offsetWindow({ [k]: v })
-    } catch (e) {
-      err = e
-    }
-    t.ok(err instanceof InputError, `${k}=${v} is an InputError`)
-    t.equal((err as InputError).field, k)
-    t.equal((err as InputError).message, `${k}: ${k}=${JSON.stringify(v)} is not an integer number of nanoseconds`)
-  }
-
-  t.throws(() => offsetWindow({ MIN_OFFSET_IN_NS: '5', MAX_OFFSET_IN_NS: '-5' }), {
-    name: 'InputError',
-    field: 'MIN_OFFSET_IN_NS',
-    message: /MIN_OFFSET_IN_NS \(5\) is greater than MAX_OFFSET_IN_NS \(-5\)/,
-  })
-  t.throws(() => offsetWindow({ MIN_OFFSET_IN_NS: '20000' }), { field: 'MIN_OFFSET_IN_NS', message: /\(20000\) is greater than MAX_OFFSET_IN_NS \(10000\)/ })
-})
-
 t.test('parseModes', async (t) => {
   t.same(parseModes('oc'), ['oc'])
   t.same(parseModes(' OC '), ['oc'], 'case and blanks do not matter')
   t.same(parseModes('oc,'), ['oc'], 'empty items are dropped')
-  for (const bad of ['nonsense', 'oc,bc', 'OC,Discovery']) {
-    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /unknown mode ".*" \(known: oc\)/ }, bad)
+  t.same(parseModes('OC,BC,DualNICBC,DualFollower,Discovery'), ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'], 'upstream spellings')
+  for (const bad of ['nonsense', 'oc,tgm', 'OC,DualNICBCHA']) {
+    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /unknown mode ".*" \(known: oc, bc, dualnicbc, dualfollower, discovery\)/ }, bad)
   }
-  t.throws(() => parseModes('oc,bc'), { message: /"bc"/ })
   t.throws(() => parseModes(''), { field: '--mode', message: /no mode given/ })
   t.throws(() => parseModes(' , '), { field: '--mode', message: /no mode given/ })
   t.same(parseModes('oc,OC'), ['oc'], 'a repeated mode runs once')
 })
 
-t.test('testSettings', async (t) => {
-  t.same(testSettings('oc', {}), { modes: ['oc'], window: { min: -10000, max: 10000 }, timeoutMs: 60_000, keepConfig: false })
-  t.same(testSettings('oc', { PTPLAB_SYNC_TIMEOUT_S: '5', KEEP_PTPCONFIG: 'true' }).timeoutMs, 5000)
-  t.equal(testSettings('oc', { KEEP_PTPCONFIG: 'true' }).keepConfig, true)
-  t.equal(testSettings('oc', { KEEP_PTPCONFIG: 'yes' }).keepConfig, false, 'only "true" keeps the configs')
+t.test('settingsFrom: flags, environment and test config together', async (t) => {
+  const S = (mode: string | undefined, env: Record<string, string>) => settingsFrom(mode, resolveTestEnv(env), env)
+  t.same(S('oc', {}), {
+    modes: ['oc'],
+    window: { min: -10000, max: 10000 },
+    timeoutMs: 60_000,
+    keepConfig: false,
+    externalGm: false,
+    skipInterfaces: [],
+    soak: undefined,
+    logs: undefined,
+  })
+  t.same(S(undefined, {}).modes, ['oc'], 'no --mode, no PTP_TEST_MODE: OC')
+  t.same(S(undefined, { PTP_TEST_MODE: 'DualNICBC' }).modes, ['dualnicbc'], 'PTP_TEST_MODE when --mode is absent')
+  t.same(S(undefined, { DISCOVERY_MODE: 'true' }).modes, ['discovery'], 'legacy DISCOVERY_MODE')
+  t.same(S('bc,oc', { PTP_TEST_MODE: 'DualFollower' }).modes, ['bc', 'oc'], '--mode wins over the environment')
+  t.throws(() => S(undefined, { PTP_TEST_MODE: 'TGM' }), { name: 'InputError', message: /not supported by ptplab/ })
+  t.same(S('oc', { MIN_OFFSET_IN_NS: '-100', MAX_OFFSET_IN_NS: '100' }).window, { min: -100, max: 100 })
+  t.equal(S('oc', { PTPLAB_SYNC_TIMEOUT_S: '5' }).timeoutMs, 5000)
+  t.equal(S('oc', { KEEP_PTPCONFIG: 'true' }).keepConfig, true)
+  t.equal(S('oc', { EXTERNAL_GM: 'true' }).externalGm, true)
+  t.same(S('oc', { SKIP_INTERFACES: 'eno1, ens2f1' }).skipInterfaces, ['eno1', 'ens2f1'])
+  t.same(S('oc', { COLLECT_POD_LOGS: 'true' }).logs, { dir: './test-logs', markers: true })
+  t.same(S('oc', { COLLECT_POD_LOGS: 'true', LOG_TEST_MARKERS: 'false', LOG_ARTIFACTS_DIR: '/tmp/x' }).logs, { dir: '/tmp/x', markers: false })
   for (const v of ['abc', '0', '-3', '1.5', ' '])
-    t.throws(() => testSettings('oc', { PTPLAB_SYNC_TIMEOUT_S: v }), { name: 'InputError', field: 'PTPLAB_SYNC_TIMEOUT_S' }, v)
-  t.throws(() => offsetWindow({ MIN_OFFSET_IN_NS: ' ' }), { name: 'InputError', field: 'MIN_OFFSET_IN_NS' }, 'blank is not zero')
-  t.throws(() => offsetWindow({ MIN_OFFSET_IN_NS: '0x10' }), { name: 'InputError', field: 'MIN_OFFSET_IN_NS' }, 'hex is refused')
-  t.throws(() => offsetWindow({ MAX_OFFSET_IN_NS: '1e3' }), { name: 'InputError', field: 'MAX_OFFSET_IN_NS' }, 'exponent is refused')
+    t.throws(() => S('oc', { PTPLAB_SYNC_TIMEOUT_S: v }), { name: 'InputError', field: 'PTPLAB_SYNC_TIMEOUT_S' }, v)
+})
+
+t.test('settingsFrom: slave_clock_sync soak from the test config', async (t) => {
+  const cfg = (yaml: string) => parseTestConfig(yaml, 'ptptestconfig.yaml')
+  const on = cfg('soaktest:\n  disable_all: false\n  failure_threshold: 2\n  slave_clock_sync:\n    spec:\n      enable: true\n      duration: 0.5\n      failure_threshold: 3\n')
+  t.same(settingsFrom('oc', resolveTestEnv({}, on), {}).soak, { durationMs: 30_000, failureThreshold: 3 })
+  const off = cfg('soaktest:\n  disable_all: true\n  slave_clock_sync:\n    spec:\n      enable: true\n      duration: 1\n')
+  t.equal(settingsFrom('oc', resolveTestEnv({}, off), {}).soak, undefined, 'disable_all wins')
+  const disabled = cfg('soaktest:\n  slave_clock_sync:\n    spec:\n      enable: false\n      duration: 1\n')
+  t.equal(settingsFrom('oc', resolveTestEnv({}, disabled), {}).soak, undefined)
 })

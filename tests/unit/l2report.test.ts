@@ -108,14 +108,18 @@ t.test('parseL2Report: MACs compare case-insensitively (normalised upper case, c
   t.equal(normalizeMac('F4:03:43:D1:70'), undefined)
 })
 
-t.test('parseL2Report: bad JSON names the file and line', async (t) => {
+t.test('parseL2Report: bad JSON names the file, line and column', async (t) => {
   fails(t, () => parseL2Report('{\n  "88b5": {\n    "p0": ,\n  }\n}', 'reports/w1.json'), {
     file: 'reports/w1.json',
     line: 3,
     field: undefined,
-    msg: /^reports\/w1\.json:3: invalid JSON: /,
+    msg: /^reports\/w1\.json:3: invalid JSON: unexpected "," \(column 11\)$/,
   })
-  fails(t, () => parseL2Report('', 'x.json'), { file: 'x.json', field: undefined, msg: /invalid JSON/ })
+  fails(t, () => parseL2Report('', 'x.json'), { file: 'x.json', line: 1, field: undefined, msg: /^x\.json:1: invalid JSON: unexpected end of input/ })
+  fails(t, () => parseL2Report('{"88b5": {}}\n{}', 'x.json'), { line: 2, field: undefined, msg: /unexpected "\{" after the JSON value \(column 1\)/ })
+  fails(t, () => parseL2Report('{"88b5": {"p0": {"Local" {}}}}', 'x.json'), { line: 1, field: undefined, msg: /expected ':', got "\{" \(column 26\)/ })
+  fails(t, () => parseL2Report('{"a": [1, 2,]}', 'x.json'), { line: 1, field: undefined, msg: /unexpected "]"/ })
+  fails(t, () => parseL2Report("{'88b5': {}}", 'x.json'), { line: 1, field: undefined, msg: /expected a quoted key, got "'"/ })
 })
 
 t.test('parseL2Report: bad fields name the field path', async (t) => {
@@ -131,6 +135,7 @@ t.test('parseL2Report: bad fields name the field path', async (t) => {
     ['section not an object', '{"88b5": 3}', '88b5', /must be a JSON object, got 3/],
     ['not an ethertype', '{"probe": {}}', 'probe', /not an ethertype/],
     ['entry not an object', '{"88b5": {"p0": "x"}}', '88b5.p0', /must be a JSON object/],
+    ['__proto__ as interface name', '{"88b5": {"__proto__": {}}}', '88b5.__proto__', /not an interface name/],
     ['Local missing', doc((e) => ({ Remote: e.Remote })), '88b5.p0.Local', /is required/],
     ['IfName missing', doc((e) => ({ ...e, Local: { IfMac: e.Local.IfMac } })), '88b5.p0.Local.IfName', /is required/],
     ['IfMac missing', doc((e) => ({ ...e, Local: { IfName: 'p0' } })), '88b5.p0.Local.IfMac', /must be a JSON object, got undefined/],
