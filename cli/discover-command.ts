@@ -1,6 +1,7 @@
 // discover: host based L2 discovery on a running lab (thin shell over
 // lab/discovery). Writes upstream's per-node JSON reports and prints the
 // LANs found and the ports that receive PTP.
+import { backendOf } from '../lab/backends/index.js'
 import { mkdir } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { discoverLab, isolatedInterfaces, lansFromReports, ptpReceivers } from '../lab/discovery/discover.js'
@@ -15,7 +16,7 @@ export const skipInterfacesFromEnv = (v = process.env.SKIP_INTERFACES): string[]
 export async function cmdDiscover(o: { name?: string; out?: string }): Promise<number> {
   const lab = await pickLab(o.name)
   const started = Date.now()
-  const reports = await discoverLab(lab, { skipInterfaces: skipInterfacesFromEnv(), progress })
+  const reports = await discoverLab(lab, await backendOf(lab), { skipInterfaces: skipInterfacesFromEnv(), progress })
   const dir = resolve(o.out ?? './l2discovery')
   await mkdir(dir, { recursive: true })
   for (const [node, rep] of reports) await writeJsonAtomic(join(dir, `${node}.json`), rep)

@@ -1,6 +1,7 @@
 // up / down / status / test / run: thin shells over lab/.
 import { writeFile } from 'node:fs/promises'
-import { NetnsBackend, LabExistsError } from '../lab/backends/netns/backend.js'
+import { backendByKind, backendOf, downLab } from '../lab/backends/index.js'
+import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../lab/backends/types.js'
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
@@ -15,7 +16,20 @@ import { readState } from '../lab/state/state.js'
 import { loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
 
-const backend = new NetnsBackend()
+export function parseBackend(v: string | undefined): BackendKind {
+  const b = v ?? 'netns'
+  if (!(BACKENDS as readonly string[]).includes(b)) throw new InputError(`unknown backend ${JSON.stringify(b)} (known: ${BACKENDS.join(', ')})`, { field: '--backend' })
+  return b as BackendKind
+}
+
+async function upLab(backend: LabBackend, t: Topology, file: string, signal: AbortSignal): Promise<void> {
+  try {
+    await backend.up({ topology: t, topologyFile: file, progress, signal })
+  } catch (e) {
+    if (e instanceof LabExistsError) throw new UsageError(e.message)
+    throw e
+  }
+}
 
 export async function loadTopology(file: string | undefined, name: string | undefined): Promise<{ t: Topology; file: string }> {
   const f = file ?? defaultTopologyFile()
@@ -42,16 +56,15 @@ export function interruptible(): { signal: AbortSignal; dispose: () => void } {
   }
 }
 
-export async function cmdUp(o: { topology?: string; name?: string }): Promise<number> {
+export async function cmdUp(o: { topology?: string; name?: string; backend?: string }): Promise<number> {
+  const kind = parseBackend(o.backend)
   const { t, file } = await loadTopology(o.topology, o.name)
+  const backend = await backendByKind(kind)
   const started = Date.now()
   const intr = interruptible()
   try {
-    progress(`bringing up lab ${t.name} from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
-    await backend.up({ topology: t, topologyFile: file, progress, signal: intr.signal })
-  } catch (e) {
-    if (e instanceof LabExistsError) throw new UsageError(e.message)
-    throw e
+    progress(`bringing up lab ${t.name} (${kind}) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
+    await upLab(backend, t, file, intr.signal)
   } finally {
     intr.dispose()
   }
@@ -61,7 +74,7 @@ export async function cmdUp(o: { topology?: string; name?: string }): Promise<nu
 
 export async function cmdDown(o: { name?: string }): Promise<number> {
   const lab = await pickLab(o.name)
-  const r = await backend.down(lab, progress)
+  const r = await downLab(lab, progress)
   const nothing = !r.processes && !r.namespaces.length && !r.removedDir
   progress(nothing ? `lab ${lab}: nothing to remove` : `lab ${lab} removed (${r.namespaces.length} namespaces, ${r.processes} processes)`)
   return EXIT.ok
@@ -149,7 +162,7 @@ export async function runSuites(lab: string, s: TestSettings, junit: string | un
   progress(`running ${modes.join(', ')} on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
   const results = await runSuite({
     lab,
-    backend,
+    backend: await backendOf(lab),
     settings: s,
     progress,
     signal,
@@ -178,7 +191,8 @@ export async function cmdTest(o: { mode?: string; name?: string; junit?: string 
   }
 }
 
-export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean }): Promise<number> {
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string }): Promise<number> {
+  const kind = parseBackend(o.backend)
   const settings = await testSettings(o.mode)
   const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
@@ -186,14 +200,10 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
   const intr = interruptible()
   let rs: SuiteResult[] = []
   try {
-    progress(`bringing up lab ${t.name} from ${file}`)
+    progress(`bringing up lab ${t.name} (${kind}) from ${file}`)
     // A failed up rolls itself back; only a lab we brought up is torn down.
-    try {
-      await backend.up({ topology: t, topologyFile: file, progress, signal: intr.signal })
-    } catch (e) {
-      if (e instanceof LabExistsError) throw new UsageError(e.message)
-      throw e
-    }
+    const backend = await backendByKind(kind)
+    await upLab(backend, t, file, intr.signal)
     progress(`lab ${t.name} is up`)
     try {
       rs = await runSuites(t.name, settings, o.junit, intr.signal)

@@ -20,6 +20,8 @@ const program = new Command('ptplab')
   .showHelpAfterError('(run with --help for usage)')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
 
+const backendOpt = () =>
+  new Option('--backend <kind>', 'netns: nodes are network namespaces; docker: nodes are containers (needs a Docker engine)').default('netns')
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
@@ -51,6 +53,7 @@ program
   .description('bring up a lab from a topology file (rolled back if it fails or is interrupted)')
   .option('--topology <file>', 'topology YAML (default: topologies/default.yaml, the upstream 3-worker layout)')
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
+  .addOption(backendOpt())
   .action(wrap(cmdUp))
 
 program
@@ -83,6 +86,7 @@ program
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--keep', 'leave the lab running afterwards')
+  .addOption(backendOpt())
   .addHelpText('after', envHelp)
   .action(wrap(cmdRun))
 

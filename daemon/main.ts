@@ -2,7 +2,7 @@
 // Entry of the linuxptp daemon program (one per node). Flags mirror
 // upstream's daemon; see `--help`.
 import { Command, InvalidArgumentError } from 'commander'
-import { existsSync } from 'node:fs'
+import { createWriteStream, existsSync } from 'node:fs'
 import { Daemon } from './daemon.js'
 import { listen, parseListen } from './listen.js'
 import { discoverNics } from './nics.js'
@@ -27,6 +27,7 @@ const program = new Command('ptplab-daemon')
   .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
+  .option('--log-file <path>', 'also append all output (own messages and ptp4l/phc2sys lines) to this file')
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
@@ -40,6 +41,7 @@ const o = program.opts<{
   sharedClock: boolean
   restartDelay: number
   pmcInterval: number
+  logFile?: string
 }>()
 
 const node: string =
@@ -54,8 +56,15 @@ const parseAddr = (v: string) => {
 const metricsAddr = parseAddr(o.metricsListen)
 const readyAddr = parseAddr(o.readyListen)
 
+// A container's stdout goes to the engine; --log-file keeps a copy where the
+// lab's log collection reads it, as kubelet keeps pod logs.
+const logFile = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined
 const stamp = () => new Date().toISOString()
-const log = (msg: string) => process.stderr.write(`${stamp()} daemon[${node}] ${msg}\n`)
+const log = (msg: string) => {
+  const line = `${stamp()} daemon[${node}] ${msg}\n`
+  process.stderr.write(line)
+  logFile?.write(line)
+}
 
 // setpriv gives each child PDEATHSIG: if this daemon is killed outright, its
 // ptp4l/phc2sys die with it instead of running on as orphans.
@@ -71,7 +80,10 @@ const daemon = new Daemon({
   pmcIntervalMs: o.pmcInterval * 1000,
   wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', '--'] : [],
   log,
-  out: (line) => process.stdout.write(line + '\n'),
+  out: (line) => {
+    process.stdout.write(line + '\n')
+    logFile?.write(line + '\n')
+  },
 })
 
 log(`resync period set to: ${o.updateInterval} [s]`)

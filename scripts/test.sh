@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# The test suite: installs/builds what is missing, runs tap, and ends with a
-# plain "N passed, N failed" line. Integration tests need root (CI runs as
-# root) and skip with the reason otherwise.
+# The test suite: installs/builds what is missing, runs the unit tests (in
+# parallel), then the integration tests one file at a time (each brings up
+# real labs; running them side by side would make them compete for the 2
+# cores and see each other's labs), and ends with a plain
+# "N passed, N failed" line. Integration tests need root (CI runs as root)
+# and skip with the reason otherwise. Arguments: test files to run instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-npx tap "$@" 2>&1 | tee "$out"
-rc=${PIPESTATUS[0]}
-# tap's last summary line: "# { total: N, pass: N, fail: N, skip: N }"
-summary=$(grep -E '^# \{ total:' "$out" | tail -n 1)
-num() { sed -nE "s/.*[ {]$1: ([0-9]+).*/\1/p" <<<"$summary"; }
-pass=$(num pass); fail=$(num fail); skip=$(num skip)
-echo "tests: ${pass:-0} passed, ${fail:-0} failed${skip:+, $skip skipped}"
+rc=0
+if (($#)); then
+  npx tap "$@" 2>&1 | tee -a "$out"; rc=${PIPESTATUS[0]}
+else
+  npx tap tests/unit 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
+  npx tap --jobs=1 tests/integration 2>&1 | tee -a "$out"; r2=${PIPESTATUS[0]}
+  ((r1 || r2)) && rc=1
+fi
+# tap's summary lines: "# { total: N, pass: N, fail: N, skip: N }"
+sum() { grep -E '^# \{ total:' "$out" | sed -nE "s/.*[ {]$1: ([0-9]+).*/\1/p" | awk '{s+=$1} END {print s+0}'; }
+pass=$(sum pass); fail=$(sum fail); skip=$(sum skip)
+echo "tests: $pass passed, $fail failed$( ((skip)) && echo ", $skip skipped")"
 exit "$rc"

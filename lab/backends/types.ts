@@ -1,6 +1,10 @@
 // What a lab backend does. The namespace backend is the embedded default;
 // container backends plug in behind the same interface.
+import type { RunResult } from '../sys/run.js'
 import type { Topology } from '../topology/index.js'
+
+export const BACKENDS = ['netns', 'docker'] as const
+export type BackendKind = (typeof BACKENDS)[number]
 
 export type Progress = (msg: string) => void
 
@@ -19,9 +23,15 @@ export interface DownReport {
 }
 
 export interface LabBackend {
-  readonly name: string
+  readonly name: BackendKind
   up(o: UpOptions): Promise<void>
   down(lab: string, progress: Progress): Promise<DownReport>
   // Cable pulled / plugged back: carrier of one node port.
   setPortLink(lab: string, node: string, port: string, up: boolean): Promise<void>
+  // Runs a program inside a node: its network namespace, /sys and files.
+  // The project and the lab dir are at the same paths there as on the host.
+  nodeExec(lab: string, node: string, argv: string[], o?: { timeoutMs?: number }): Promise<RunResult>
 }
+
+// `up` of a lab that already exists: a usage error, nothing was changed.
+export class LabExistsError extends Error {}

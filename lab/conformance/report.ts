@@ -18,7 +18,7 @@ export function humanReport(r: SuiteResult): string {
   const lines = [`${r.suite.toUpperCase()} test on lab ${r.lab}: ${r.description}`]
   const w = Math.max(10, ...r.checks.map((c) => c.name.length))
   const grouped = r.checks.some((c) => c.test)
-  let group: string | undefined
+  let group: string | undefined | null = null // null: no header yet, so an untagged first check still gets '(other)'
   for (const c of r.checks) {
     if (grouped && c.test !== group) {
       group = c.test

@@ -2,6 +2,7 @@
 // (L2 discovery + solver for auto-configured modes, the user's PtpConfigs
 // in Discovery mode), turn them into a plan, run it, collect logs.
 import type { LabBackend } from '../backends/types.js'
+import { InputError } from '../errors.js'
 import { listPtpConfigs, nodeInfos } from '../cluster/store.js'
 import { discoverLab, type L2Report } from '../discovery/discover.js'
 import { buildGraph, realLans } from '../discovery/graph.js'
@@ -19,8 +20,8 @@ import { LogCollector } from './testlog.js'
 
 export async function loadRunningLab(lab: string): Promise<Topology> {
   const st = await readState(lab)
-  if (!st) throw new Error(`lab "${lab}" is not up (no state in ${labPaths(lab).dir}); run: ptplab up`)
-  if (st.phase !== 'up') throw new Error(`lab "${lab}" is in phase "${st.phase}", not up; run: ptplab down --name ${lab}`)
+  if (!st) throw new InputError(`lab "${lab}" is not up (no state in ${labPaths(lab).dir}); run: ptplab up`)
+  if (st.phase !== 'up') throw new InputError(`lab "${lab}" is in phase "${st.phase}", not up; run: ptplab down --name ${lab}`)
   return st.topology
 }
 
@@ -63,7 +64,7 @@ class Roles {
     const s = this.o.settings
     if (!this.reports) {
       this.o.progress('L2 discovery: probing every port (ethertype 0x88b5)')
-      this.reports = await discoverLab(this.o.lab, { skipInterfaces: s.skipInterfaces })
+      this.reports = await discoverLab(this.o.lab, this.o.backend, { skipInterfaces: s.skipInterfaces })
     }
     const g = buildGraph(this.reports, { skipInterfaces: s.skipInterfaces })
     this.o.progress(`L2 discovery: ${g.vertices.length} interfaces, ${realLans(g).length} LANs`)

@@ -10,10 +10,10 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
-import { netnsName, projectRoot } from '../paths.js'
+import type { LabBackend } from '../backends/types.js'
+import { projectRoot } from '../paths.js'
 import { readState } from '../state/state.js'
-import { run } from '../sys/run.js'
-import { allPorts, type Port, type Topology } from '../topology/index.js'
+import { allPorts, clusterNodes, type Port, type Topology } from '../topology/index.js'
 import { ETHERTYPE_PROBE as ETH_PROBE, ETHERTYPE_PTP as ETH_PTP, type L2Iface, type L2Report } from './report.js'
 
 // The report types (upstream's JSON shape, one report per node:
@@ -110,15 +110,14 @@ export const agentPath = () => join(projectRoot(), 'lab', 'discovery', 'l2probe.
 
 // Nodes that get an agent: the cluster nodes. The switch is not in
 // topology.nodes. External grandmasters are not cluster nodes (upstream runs
-// the agent as a DaemonSet on cluster nodes only); the topology model is
-// getting a per-node `grandmaster: true` flag, read defensively here until
-// it is part of the committed model.
+// the agent as a DaemonSet on cluster nodes only).
 export function probedNodes(t: Topology): string[] {
-  return t.nodes.filter((n) => (n as { grandmaster?: unknown }).grandmaster !== true).map((n) => n.name)
+  return clusterNodes(t).map((n) => n.name)
 }
 
 export async function discoverLab(
   lab: string,
+  backend: LabBackend,
   o: { skipInterfaces?: string[]; durationMs?: number; progress?: (m: string) => void } = {},
 ): Promise<Map<string, L2Report>> {
   const progress = o.progress ?? (() => {})
@@ -140,9 +139,9 @@ export async function discoverLab(
   // other (see SEND_AT in l2probe.py).
   const outputs = await Promise.all(
     nodes.map(async (node) => {
-      const args = ['netns', 'exec', netnsName(lab, node), 'python3', agent, '--node', node, '--duration', String(durationMs / 1000)]
+      const args = ['python3', agent, '--node', node, '--duration', String(durationMs / 1000)]
       if (skip.length) args.push('--skip', skip.join(','))
-      const r = await run('ip', args, { allowFail: true, timeoutMs: durationMs + 15_000 })
+      const r = await backend.nodeExec(lab, node, args, { timeoutMs: durationMs + 15_000 })
       if (r.exitCode !== 0)
         throw new Error(`L2 probe agent failed on node ${node} (exit ${r.exitCode}): ${r.stderr.trim() || '(no message)'}`)
       return [node, parseAgentOutput(r.stdout, `node ${node}`)] as const

@@ -2,6 +2,7 @@
 // `down` can undo a crashed or half-finished `up`.
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import type { BackendKind } from '../backends/types.js'
 import type { Topology } from '../topology/index.js'
 import { labPaths } from '../paths.js'
 
@@ -9,11 +10,12 @@ export type Resource =
   | { kind: 'netns'; name: string }
   | { kind: 'process'; name: string; pid: number; startTime?: string; netns?: string }
   | { kind: 'dir'; path: string }
+  | { kind: 'container'; name: string }
 
 export interface LabState {
   version: 1
   lab: string
-  backend: 'netns'
+  backend: BackendKind
   phase: 'creating' | 'up' | 'deleting'
   topologyFile?: string
   topology: Topology

@@ -4,9 +4,9 @@
 import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { run } from '../sys/run.js'
+import type { RunResult } from '../sys/run.js'
 import { sleep } from '../sys/proc.js'
-import { spawnInNetns, type Spawned } from '../sys/spawn.js'
+import type { Spawned } from '../sys/spawn.js'
 
 export const BRIDGE = 'br0'
 export const OVS_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema'
@@ -17,9 +17,16 @@ export function switchFlows(): string[] {
   return ['priority=100,dl_type=0x88f7,actions=drop', 'priority=0,actions=NORMAL']
 }
 
+// Where the switch's programs run: a namespace on the host, or a container.
+// Paths under the lab dir are the same in both.
+export interface SwitchHost {
+  run(argv: string[], env: Record<string, string>): Promise<RunResult> // throws on failure
+  spawn(argv: string[], logFile: string, env: Record<string, string>): Promise<Spawned | undefined>
+}
+
 export class OvsSwitch {
   constructor(
-    readonly netns: string,
+    readonly host: SwitchHost,
     readonly dir: string,
   ) {}
 
@@ -31,11 +38,11 @@ export class OvsSwitch {
   }
 
   vsctl(args: string[]) {
-    return run('ovs-vsctl', [`--db=unix:${this.dbSock}`, '--timeout=10', ...args], { env: this.env })
+    return this.host.run(['ovs-vsctl', `--db=unix:${this.dbSock}`, '--timeout=10', ...args], this.env)
   }
 
   ofctl(args: string[]) {
-    return run('ovs-ofctl', args, { env: this.env })
+    return this.host.run(['ovs-ofctl', ...args], this.env)
   }
 
   mgmt(bridge = BRIDGE) {
@@ -47,27 +54,23 @@ export class OvsSwitch {
   async start(onSpawn: (name: string, p: Spawned) => Promise<void>): Promise<void> {
     await mkdir(this.dir, { recursive: true })
     const db = join(this.dir, 'conf.db')
-    if (!existsSync(db)) await run('ovsdb-tool', ['create', db, OVS_SCHEMA])
-    const dbSrv = await spawnInNetns({
-      netns: this.netns,
-      cmd: 'ovsdb-server',
-      args: [db, `--remote=punix:${this.dbSock}`, `--pidfile=${join(this.dir, 'ovsdb-server.pid')}`, '--no-chdir',
+    if (!existsSync(db)) await this.host.run(['ovsdb-tool', 'create', db, OVS_SCHEMA], this.env)
+    const dbSrv = await this.host.spawn(
+      ['ovsdb-server', db, `--remote=punix:${this.dbSock}`, `--pidfile=${join(this.dir, 'ovsdb-server.pid')}`, '--no-chdir',
         `--log-file=${join(this.dir, 'ovsdb-server.log')}`, '-vconsole:off'],
-      logFile: join(this.dir, 'ovsdb-server.out'),
-      env: this.env,
-    })
-    await onSpawn('ovsdb-server', dbSrv)
+      join(this.dir, 'ovsdb-server.out'),
+      this.env,
+    )
+    if (dbSrv) await onSpawn('ovsdb-server', dbSrv)
     await waitFor(() => existsSync(this.dbSock), 5000, 'ovsdb-server socket')
     await this.vsctl(['--no-wait', 'init'])
-    const vswitchd = await spawnInNetns({
-      netns: this.netns,
-      cmd: 'ovs-vswitchd',
-      args: [`unix:${this.dbSock}`, '--disable-system', '--no-chdir', `--pidfile=${join(this.dir, 'ovs-vswitchd.pid')}`,
+    const vswitchd = await this.host.spawn(
+      ['ovs-vswitchd', `unix:${this.dbSock}`, '--disable-system', '--no-chdir', `--pidfile=${join(this.dir, 'ovs-vswitchd.pid')}`,
         `--log-file=${join(this.dir, 'ovs-vswitchd.log')}`, '-vconsole:off'],
-      logFile: join(this.dir, 'ovs-vswitchd.out'),
-      env: this.env,
-    })
-    await onSpawn('ovs-vswitchd', vswitchd)
+      join(this.dir, 'ovs-vswitchd.out'),
+      this.env,
+    )
+    if (vswitchd) await onSpawn('ovs-vswitchd', vswitchd)
   }
 
   async addBridge(bridge = BRIDGE): Promise<void> {

@@ -175,12 +175,12 @@ function runTests() {
 
   t.test('test/run: mode and offset window', async (t) => {
     await usageError(t, ['test', '--mode', 'nonsense'], ['--mode', 'unknown mode "nonsense"', 'known: oc'])
-    await usageError(t, ['test', '--mode', 'oc,bc'], ['--mode', '"bc"', 'known: oc'])
+    await usageError(t, ['test', '--mode', 'oc,tgm'], ['--mode', '"tgm"', 'known: oc, bc, dualnicbc, dualfollower, discovery'])
     await usageError(t, ['test', '--mode', ','], ['--mode', 'no mode given'])
     // The environment is checked before a lab is picked (here: none is up).
     await usageError(t, ['test'], ['MIN_OFFSET_IN_NS', '"abc"', 'not an integer'], { MIN_OFFSET_IN_NS: 'abc' })
     await usageError(t, ['test', '--name', 'nosuchlab'], ['MAX_OFFSET_IN_NS', '"1.5"'], { MAX_OFFSET_IN_NS: '1.5' })
-    await usageError(t, ['test'], ['MIN_OFFSET_IN_NS (5) is greater than MAX_OFFSET_IN_NS (-5)'], { MIN_OFFSET_IN_NS: '5', MAX_OFFSET_IN_NS: '-5' })
+    await usageError(t, ['test'], ['minimum offset 5 (MIN_OFFSET_IN_NS) is greater than maximum offset -5 (MAX_OFFSET_IN_NS)'], { MIN_OFFSET_IN_NS: '5', MAX_OFFSET_IN_NS: '-5' })
     // run checks modes and the window before it reads the topology or makes anything.
     const missing = join(TMP, 'no-such-topology.yaml')
     await usageError(t, ['run', '--mode', 'nonsense', '--topology', missing], ['--mode', 'known: oc'])

@@ -1,6 +1,7 @@
 // L2 discovery, the parts that need no root: building upstream's report from
 // the probe agent's output, the LANs seen in reports, the SKIP_INTERFACES
 // parsing, and the agent's own frame handling and argument checks.
+import { NetnsBackend } from '../../lab/backends/netns/backend.js'
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -198,8 +199,8 @@ t.test('discoverLab: a lab that is not up is bad input', async (t) => {
     else process.env.PTPLAB_RUN_ROOT = old
     await rm(dir, { recursive: true, force: true })
   })
-  await t.rejects(discoverLab('nolab'), InputError)
-  await t.rejects(discoverLab('nolab'), /lab nolab is not up/)
+  await t.rejects(discoverLab('nolab', new NetnsBackend()), InputError)
+  await t.rejects(discoverLab('nolab', new NetnsBackend()), /lab nolab is not up/)
 })
 
 // The agent's pure parts, through python3 itself (no sockets opened).

@@ -1,0 +1,119 @@
+// How a lab is put together, whatever the nodes are (namespaces or
+// containers): nodes, links, unplugged ports, the switch, fixed profiles,
+// the operator's first reconcile, daemons. Backends supply the primitives.
+import { mkdir, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { reconcile } from '../cluster/store.js'
+import { externalGmProfiles } from '../conformance/external-gm.js'
+import { daemonEntry, labPaths, switchPtp4lConfFile } from '../paths.js'
+import { writeJsonAtomic } from '../state/state.js'
+import type { Spawned } from '../sys/spawn.js'
+import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
+import { switchPorts, switchProfile } from '../switch/profile.js'
+import { allPorts, grandmasterNodes, macFor, type Topology } from '../topology/index.js'
+import { waitDaemonsReady } from './daemon-client.js'
+import type { UpOptions } from './types.js'
+
+export interface LinkEnd {
+  node: string // node or switch name
+  name: string // interface name inside it
+  mac: string
+}
+
+export interface LabOps {
+  createNodes(names: string[]): Promise<void>
+  wire(a: LinkEnd, b: LinkEnd): Promise<void>
+  unplug(end: LinkEnd, index: number): Promise<void> // a port with no carrier
+  switchHost(name: string): SwitchHost
+  recordSpawn(node: string, name: string, sp: Spawned): Promise<void>
+  startDaemon(node: string, argv: string[], logFile: string): Promise<void> // argv without the node binary
+}
+
+export const labNodeNames = (t: Topology) => [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
+
+// Infrastructure (switch, external GMs) reads fixed profiles the operator
+// never touches; cluster nodes read the operator's profile dir.
+export function daemonArgv(t: Topology, node: string): string[] {
+  const p = labPaths(t.name)
+  const fixed = node === t.switch?.name || !!t.nodes.find((x) => x.name === node)?.grandmaster
+  return [
+    daemonEntry(),
+    '--node-name', node,
+    '--profile-path', fixed ? p.fixedProfiles : p.profiles,
+    '--run-dir', p.nodeRun(node),
+    '--update-interval', '0.5',
+    '--metrics-listen', `unix:${p.metricsSock(node)}`,
+    '--ready-listen', `unix:${p.readySock(node)}`,
+    '--shared-clock',
+  ]
+}
+
+export async function prepareLabDirs(t: Topology): Promise<void> {
+  const p = labPaths(t.name)
+  for (const d of [p.logs, p.profiles, p.fixedProfiles, p.tmp, p.ptpConfigs, p.switchDir]) await mkdir(d, { recursive: true })
+  for (const n of labNodeNames(t)) await mkdir(p.nodeRun(n), { recursive: true })
+}
+
+const portIndex = (t: Topology, node: string, port: string) => {
+  const pt = allPorts(t).find((x) => x.node === node && x.name === port)
+  if (!pt) throw new Error(`unknown port ${node}:${port}`)
+  return pt.index
+}
+
+export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promise<void> {
+  const p = labPaths(t.name)
+  const check = () => {
+    if (o.signal?.aborted) throw new Error('interrupted')
+  }
+  await prepareLabDirs(t)
+  const names = labNodeNames(t)
+  o.progress(`creating ${names.length} nodes`)
+  check()
+  await ops.createNodes(names)
+
+  o.progress(`wiring ${t.links.length} links`)
+  const linked = new Set<string>()
+  for (const l of t.links) {
+    check()
+    if (l.a.kind !== 'port') throw new Error(`link ${l.index}: first endpoint must be a node port`)
+    linked.add(`${l.a.node}:${l.a.port}`)
+    const a = { node: l.a.node, name: l.a.port, mac: macFor(t, l.a.node, portIndex(t, l.a.node, l.a.port)) }
+    let b: LinkEnd
+    if (l.b.kind === 'switch') b = { node: t.switch!.name, name: l.switchPort!, mac: macFor(t, 'switch', l.index) }
+    else {
+      linked.add(`${l.b.node}:${l.b.port}`)
+      b = { node: l.b.node, name: l.b.port, mac: macFor(t, l.b.node, portIndex(t, l.b.node, l.b.port)) }
+    }
+    await ops.wire(a, b)
+  }
+  const loose = allPorts(t).filter((pt) => !linked.has(`${pt.node}:${pt.name}`))
+  for (const [i, pt] of loose.entries()) {
+    check()
+    await ops.unplug({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, i)
+  }
+
+  if (t.switch) {
+    check()
+    o.progress(`starting switch ${t.switch.name} (OVS userspace, ${switchPorts(t).length} ports)`)
+    const sw = t.switch.name
+    const ovs = new OvsSwitch(ops.switchHost(sw), p.switchDir)
+    await ovs.start((name, sp) => ops.recordSpawn(sw, name, sp))
+    await ovs.addBridge()
+    for (const sp of switchPorts(t)) await ovs.addAccessPort(sp.port, sp.vlan)
+    await ovs.installFlows()
+    const base = await readFile(switchPtp4lConfFile(), 'utf8')
+    // A switch with no cabled port has no clock to run.
+    await writeJsonAtomic(join(p.fixedProfiles, sw), switchPorts(t).length ? [switchProfile(t, base)] : [])
+  }
+  for (const gm of grandmasterNodes(t)) await writeJsonAtomic(join(p.fixedProfiles, gm.name), externalGmProfiles(t, gm))
+  // The operator's view of an empty cluster: one (empty) profile per node.
+  await reconcile(t.name, t)
+
+  o.progress(`starting ${names.length} daemons`)
+  for (const n of names) {
+    check()
+    await ops.startDaemon(n, daemonArgv(t, n), p.nodeLog(n))
+  }
+  o.progress('waiting for daemons')
+  await waitDaemonsReady(t.name, names, 20_000, o.signal)
+}

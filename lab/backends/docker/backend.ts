@@ -1,0 +1,222 @@
+// The container backend: every node, external grandmaster and the switch is
+// a container (network none, privileged, host PID like upstream's daemon
+// pods), made through the Docker API. Links are veth pairs made by
+// configpair into each container's network namespace. The daemon is each
+// node container's main process, as in a pod; the project and the lab dir
+// are bind-mounted at the same paths, so sockets and files are where the
+// CLI expects them.
+import Docker from 'dockerode'
+import { existsSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import { PassThrough } from 'node:stream'
+import { configPair } from '../../links/configpair.js'
+import { buildImages, dockerAvailable } from '../../images/images.js'
+import { daemonEntry, labPaths, netnsPrefix, projectRoot, unpluggedNetns } from '../../paths.js'
+import { readState, StateRecorder, type LabState } from '../../state/state.js'
+import { addNetns, deleteNetns, listNetns, setLinkUp } from '../../sys/netns.js'
+import { missingPrograms, type RunResult } from '../../sys/run.js'
+import type { Spawned } from '../../sys/spawn.js'
+import type { Topology } from '../../topology/index.js'
+import { assembleLab, daemonArgv, type LinkEnd } from '../assemble.js'
+import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
+
+export const LABEL_LAB = 'ptplab.lab'
+export const LABEL_NODE = 'ptplab.node'
+const NODE_BIN = '/usr/local/bin/node' // where the host's node binary is mounted
+
+// Container names: ptplab-<lab>-<node>; lab and node names are [a-z0-9-].
+export const containerName = (lab: string, node: string) => `ptplab-${lab}-${node}`
+
+export class DockerBackend implements LabBackend {
+  readonly name = 'docker'
+  constructor(readonly docker = new Docker()) {}
+
+  private async preflight(t: Topology): Promise<void> {
+    if (process.getuid?.() !== 0) throw new Error('the docker backend needs root (veth into container namespaces)')
+    const why = await dockerAvailable(this.docker)
+    if (why) throw new Error(`${why} (start one: scripts/dockerd.sh)`)
+    const missing = await missingPrograms(['ip'])
+    if (missing.length) throw new Error(`missing programs: ${missing.join(', ')} (apt-get install iproute2)`)
+    if (!existsSync(daemonEntry())) throw new Error(`daemon not built: ${daemonEntry()} is missing (run npm run build)`)
+    const mine = await this.labContainers(t.name)
+    if (mine.length || existsSync(labPaths(t.name).state))
+      throw new LabExistsError(`lab "${t.name}" already exists; run: ptplab down --name ${t.name}`)
+  }
+
+  private async labContainers(lab: string) {
+    return this.docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${lab}`] } })
+  }
+
+  private container(lab: string, node: string) {
+    return this.docker.getContainer(containerName(lab, node))
+  }
+
+  private async pidOf(lab: string, node: string): Promise<number> {
+    const info = await this.container(lab, node).inspect()
+    if (!info.State.Running || !info.State.Pid) throw new Error(`container ${containerName(lab, node)} is not running`)
+    return info.State.Pid
+  }
+
+  async up(o: UpOptions): Promise<void> {
+    const t = o.topology
+    await this.preflight(t)
+    const images = await buildImages({ docker: this.docker, progress: o.progress })
+    const p = labPaths(t.name)
+    const state: LabState = {
+      version: 1,
+      lab: t.name,
+      backend: 'docker',
+      phase: 'creating',
+      topologyFile: o.topologyFile,
+      topology: t,
+      createdAt: new Date().toISOString(),
+      resources: [{ kind: 'dir', path: p.dir }],
+    }
+    const rec = new StateRecorder(state)
+    await rec.save()
+    try {
+      await this.build(t, rec, o, images)
+      await rec.setPhase('up')
+    } catch (e) {
+      o.progress(`up failed, rolling back: ${(e as Error).message}`)
+      await this.down(t.name, o.progress)
+      throw e
+    }
+  }
+
+  private async build(t: Topology, rec: StateRecorder, o: UpOptions, images: { node: string; switch: string }): Promise<void> {
+    const lab = t.name
+    const p = labPaths(lab)
+    const pid = (node: string) => this.pidOf(lab, node)
+    let holder: string | undefined
+    await assembleLab(t, o, {
+      // The daemon is each container's main process; it starts at once and
+      // applies profiles (none yet) as they come, like a pod would.
+      createNodes: async (names) => {
+        for (const n of names) {
+          const name = containerName(lab, n)
+          await rec.add({ kind: 'container', name })
+          const c = await this.docker.createContainer({
+            name,
+            Image: n === t.switch?.name ? images.switch : images.node,
+            Hostname: n,
+            Cmd: [NODE_BIN, ...this.daemonArgv(t, n)],
+            Env: [`NODE_NAME=${n}`],
+            Labels: { [LABEL_LAB]: lab, [LABEL_NODE]: n },
+            HostConfig: {
+              NetworkMode: 'none',
+              Privileged: true,
+              PidMode: 'host', // as upstream's daemon pods (hostPID): pids the CLI sees are real
+              Init: true,
+              Binds: [`${projectRoot()}:${projectRoot()}:ro`, `${p.dir}:${p.dir}`, `${process.execPath}:${NODE_BIN}:ro`],
+            },
+          })
+          await c.start()
+        }
+      },
+      wire: async (a, b) => {
+        await configPair({ kind: 'veth', ...this.pairIds(a, b), ifname1: a.name, ifname2: b.name, ns1: { pid: await pid(a.node) }, ns2: { pid: await pid(b.node) }, mac1: a.mac, mac2: b.mac })
+      },
+      unplug: async (end: LinkEnd, i: number) => {
+        if (!holder) {
+          holder = unpluggedNetns(lab)
+          await rec.add({ kind: 'netns', name: holder })
+          await addNetns(holder)
+        }
+        await configPair({ kind: 'veth', id1: i % 256, id2: 255, ifname1: end.name, ifname2: `u${i}`, ns1: { pid: await pid(end.node) }, ns2: { netns: holder }, mac1: end.mac })
+        await setLinkUp(holder, `u${i}`, false) // the far end down: the port has no carrier
+      },
+      switchHost: (sw) => ({
+        run: async (argv, env) => {
+          const r = await this.exec(lab, sw, argv, { env })
+          if (r.exitCode !== 0) throw new Error(`${argv.join(' ')} failed in ${containerName(lab, sw)}: ${r.stderr.trim()}`)
+          return r
+        },
+        spawn: async (argv, _logFile, env): Promise<Spawned | undefined> => {
+          await this.execDetached(lab, sw, argv, env)
+          return undefined // lives and dies with the container
+        },
+      }),
+      recordSpawn: async () => {},
+      startDaemon: async () => {}, // already the containers' main process
+    })
+  }
+
+  // The container's stdout goes to the engine; --log-file keeps the copy the
+  // lab's log collection and checks read.
+  private daemonArgv(t: Topology, node: string): string[] {
+    return [...daemonArgv(t, node), '--log-file', labPaths(t.name).nodeLog(node)]
+  }
+
+  // configpair's IDs only name its default MACs; ours are given explicitly.
+  private pairIds(a: LinkEnd, b: LinkEnd) {
+    return { id1: parseInt(a.mac.slice(-5, -3), 16), id2: parseInt(b.mac.slice(-5, -3), 16) }
+  }
+
+  async exec(lab: string, node: string, argv: string[], o: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
+    const c = this.container(lab, node)
+    const ex = await c.exec({
+      Cmd: argv,
+      AttachStdout: true,
+      AttachStderr: true,
+      Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    })
+    const stream = await ex.start({ hijack: true, stdin: false })
+    const out = new PassThrough()
+    const err = new PassThrough()
+    let stdout = ''
+    let stderr = ''
+    out.on('data', (d: Buffer) => (stdout += d.toString()))
+    err.on('data', (d: Buffer) => (stderr += d.toString()))
+    this.docker.modem.demuxStream(stream, out, err)
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        stream.destroy()
+        reject(new Error(`timeout running ${argv.join(' ')} in ${containerName(lab, node)}`))
+      }, o.timeoutMs ?? 30_000)
+      stream.on('end', () => {
+        clearTimeout(timer)
+        resolve()
+      })
+      stream.on('error', (e) => {
+        clearTimeout(timer)
+        reject(e)
+      })
+    })
+    const info = await ex.inspect()
+    return { stdout, stderr, exitCode: info.ExitCode ?? -1 }
+  }
+
+  // A long-running helper inside a container (OVS): started detached; it
+  // writes its own --log-file and dies with the container.
+  private async execDetached(lab: string, node: string, argv: string[], env: Record<string, string>): Promise<void> {
+    const ex = await this.container(lab, node).exec({ Cmd: argv, Env: Object.entries(env).map(([k, v]) => `${k}=${v}`), AttachStdout: false, AttachStderr: false })
+    await ex.start({ Detach: true })
+  }
+
+  nodeExec(lab: string, node: string, argv: string[], o: { timeoutMs?: number } = {}): Promise<RunResult> {
+    return this.exec(lab, node, argv, o)
+  }
+
+  async setPortLink(lab: string, node: string, port: string, up: boolean): Promise<void> {
+    const r = await this.exec(lab, node, ['ip', 'link', 'set', port, up ? 'up' : 'down'])
+    if (r.exitCode !== 0) throw new Error(`cannot set ${node}:${port} ${up ? 'up' : 'down'}: ${r.stderr.trim()}`)
+  }
+
+  // Everything labelled with the lab (found by label even when the state
+  // file is gone), its holder namespace, its run dir.
+  async down(lab: string, progress: Progress): Promise<DownReport> {
+    const st = await readState(lab).catch(() => undefined)
+    const containers = await this.labContainers(lab).catch(() => [])
+    if (containers.length) progress(`removing ${containers.length} containers`)
+    await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
+    const namespaces = (await listNetns()).filter((n) => n.startsWith(netnsPrefix(lab)))
+    for (const r of st?.resources ?? []) if (r.kind === 'netns' && !namespaces.includes(r.name) && existsSync(`/run/netns/${r.name}`)) namespaces.push(r.name)
+    for (const ns of namespaces) await deleteNetns(ns)
+    const dir = labPaths(lab).dir
+    const removedDir = existsSync(dir)
+    await rm(dir, { recursive: true, force: true })
+    return { lab, processes: containers.length, namespaces, removedDir }
+  }
+}
+
