@@ -4,9 +4,11 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { reconcile } from '../cluster/store.js'
+import { configPair, hex2, type NsRef } from '../links/configpair.js'
 import { externalGmProfiles } from '../conformance/external-gm.js'
-import { daemonEntry, labPaths, switchPtp4lConfFile } from '../paths.js'
-import { writeJsonAtomic } from '../state/state.js'
+import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
+import { writeJsonAtomic, type Resource } from '../state/state.js'
+import { addNetns, setLinkUp } from '../sys/netns.js'
 import type { Spawned } from '../sys/spawn.js'
 import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
@@ -22,12 +24,24 @@ export interface LinkEnd {
 
 export interface LabOps {
   createNodes(names: string[]): Promise<void>
-  wire(a: LinkEnd, b: LinkEnd): Promise<void>
-  unplug(end: LinkEnd, index: number): Promise<void> // a port with no carrier
+  nsOf(node: string): Promise<NsRef> // the node's network namespace
+  record(r: Resource): Promise<void> // into the state file, before making it
   switchHost(name: string): SwitchHost
   recordSpawn(node: string, name: string, sp: Spawned): Promise<void>
   startDaemon(node: string, argv: string[], logFile: string): Promise<void> // argv without the node binary
 }
+
+// One link: a veth pair made by configpair (the same code as the script),
+// ends named and addressed as the topology says, both up.
+// configpair's IDs only name its default MACs (ours are explicit): any two
+// distinct bytes per pair do.
+let pairs = 0
+export async function wireVeth(a: LinkEnd, nsA: NsRef, b: LinkEnd, nsB: NsRef): Promise<void> {
+  const n = pairs++ % 128
+  await configPair({ kind: 'veth', id1: 2 * n, id2: 2 * n + 1, ifname1: a.name, ifname2: b.name, ns1: nsA, ns2: nsB, mac1: a.mac, mac2: b.mac })
+}
+
+export const unpluggedMac = (i: number) => `02:00:00:ff:${hex2((i >> 8) & 0xff)}:${hex2(i & 0xff)}`
 
 export const labNodeNames = (t: Topology) => [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
 
@@ -73,6 +87,7 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
 
   o.progress(`wiring ${t.links.length} links`)
   const linked = new Set<string>()
+  const wire = async (a: LinkEnd, b: LinkEnd) => wireVeth(a, await ops.nsOf(a.node), b, await ops.nsOf(b.node))
   for (const l of t.links) {
     check()
     if (l.a.kind !== 'port') throw new Error(`link ${l.index}: first endpoint must be a node port`)
@@ -84,12 +99,22 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
       linked.add(`${l.b.node}:${l.b.port}`)
       b = { node: l.b.node, name: l.b.port, mac: macFor(t, l.b.node, portIndex(t, l.b.node, l.b.port)) }
     }
-    await ops.wire(a, b)
+    await wire(a, b)
   }
+  // Unlinked ports: the far end of their veth sits down in a holding
+  // namespace, so the port exists with NO-CARRIER, like a NIC port without
+  // a cable.
   const loose = allPorts(t).filter((pt) => !linked.has(`${pt.node}:${pt.name}`))
-  for (const [i, pt] of loose.entries()) {
-    check()
-    await ops.unplug({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, i)
+  if (loose.length) {
+    const holder = unpluggedNetns(t.name)
+    await ops.record({ kind: 'netns', name: holder })
+    await addNetns(holder)
+    for (const [i, pt] of loose.entries()) {
+      check()
+      const far = { node: '', name: `u${i}`, mac: unpluggedMac(i) }
+      await wireVeth({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, await ops.nsOf(pt.node), far, { netns: holder })
+      await setLinkUp(holder, far.name, false)
+    }
   }
 
   if (t.switch) {

@@ -26,18 +26,6 @@ export async function netnsPids(name: string): Promise<number[]> {
     .filter((n) => Number.isInteger(n) && n > 0)
 }
 
-// Create a veth pair with each end directly inside its namespace: nothing
-// ever appears in the host namespace, so a crash cannot leak host links.
-export async function addVethPair(
-  a: { ns: string; name: string; mac: string },
-  b: { ns: string; name: string; mac: string },
-): Promise<void> {
-  await run('ip', [
-    'link', 'add', 'name', a.name, 'netns', a.ns, 'address', a.mac, 'type', 'veth',
-    'peer', 'name', b.name, 'netns', b.ns, 'address', b.mac,
-  ])
-}
-
 export async function setLinkUp(ns: string, name: string, up = true): Promise<void> {
   await run('ip', ['-n', ns, 'link', 'set', name, up ? 'up' : 'down'])
 }

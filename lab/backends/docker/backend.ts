@@ -9,15 +9,14 @@ import Docker from 'dockerode'
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { PassThrough } from 'node:stream'
-import { configPair } from '../../links/configpair.js'
 import { buildImages, dockerAvailable } from '../../images/images.js'
-import { daemonEntry, labPaths, netnsPrefix, projectRoot, unpluggedNetns } from '../../paths.js'
+import { daemonEntry, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
 import { readState, StateRecorder, type LabState } from '../../state/state.js'
-import { addNetns, deleteNetns, listNetns, setLinkUp } from '../../sys/netns.js'
+import { deleteNetns, listNetns } from '../../sys/netns.js'
 import { missingPrograms, type RunResult } from '../../sys/run.js'
 import type { Spawned } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
-import { assembleLab, daemonArgv, type LinkEnd } from '../assemble.js'
+import { assembleLab, daemonArgv } from '../assemble.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const LABEL_LAB = 'ptplab.lab'
@@ -88,7 +87,6 @@ export class DockerBackend implements LabBackend {
     const lab = t.name
     const p = labPaths(lab)
     const pid = (node: string) => this.pidOf(lab, node)
-    let holder: string | undefined
     await assembleLab(t, o, {
       // The daemon is each container's main process; it starts at once and
       // applies profiles (none yet) as they come, like a pod would.
@@ -114,18 +112,8 @@ export class DockerBackend implements LabBackend {
           await c.start()
         }
       },
-      wire: async (a, b) => {
-        await configPair({ kind: 'veth', ...this.pairIds(a, b), ifname1: a.name, ifname2: b.name, ns1: { pid: await pid(a.node) }, ns2: { pid: await pid(b.node) }, mac1: a.mac, mac2: b.mac })
-      },
-      unplug: async (end: LinkEnd, i: number) => {
-        if (!holder) {
-          holder = unpluggedNetns(lab)
-          await rec.add({ kind: 'netns', name: holder })
-          await addNetns(holder)
-        }
-        await configPair({ kind: 'veth', id1: i % 256, id2: 255, ifname1: end.name, ifname2: `u${i}`, ns1: { pid: await pid(end.node) }, ns2: { netns: holder }, mac1: end.mac })
-        await setLinkUp(holder, `u${i}`, false) // the far end down: the port has no carrier
-      },
+      nsOf: async (node) => ({ pid: await pid(node) }),
+      record: (r) => rec.add(r),
       switchHost: (sw) => ({
         run: async (argv, env) => {
           const r = await this.exec(lab, sw, argv, { env })
@@ -146,11 +134,6 @@ export class DockerBackend implements LabBackend {
   // lab's log collection and checks read.
   private daemonArgv(t: Topology, node: string): string[] {
     return [...daemonArgv(t, node), '--log-file', labPaths(t.name).nodeLog(node)]
-  }
-
-  // configpair's IDs only name its default MACs; ours are given explicitly.
-  private pairIds(a: LinkEnd, b: LinkEnd) {
-    return { id1: parseInt(a.mac.slice(-5, -3), 16), id2: parseInt(b.mac.slice(-5, -3), 16) }
   }
 
   async exec(lab: string, node: string, argv: string[], o: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {

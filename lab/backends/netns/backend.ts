@@ -3,9 +3,9 @@
 // is a private userspace OVS, and every node runs the ptplab daemon.
 import { existsSync } from 'node:fs'
 import { mkdir, rm } from 'node:fs/promises'
-import { daemonEntry, labPaths, netnsName, netnsPrefix, unpluggedNetns } from '../../paths.js'
+import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
 import { readState, StateRecorder, type LabState } from '../../state/state.js'
-import { addNetns, addVethPair, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
+import { addNetns, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
@@ -61,7 +61,6 @@ export class NetnsBackend implements LabBackend {
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
     const ns = (node: string) => netnsName(t.name, node)
-    let holder: string | undefined
     await assembleLab(t, o, {
       createNodes: async (names) => {
         for (const n of names) {
@@ -69,22 +68,8 @@ export class NetnsBackend implements LabBackend {
           await addNetns(ns(n))
         }
       },
-      wire: async (a, b) => {
-        await addVethPair({ ...a, ns: ns(a.node) }, { ...b, ns: ns(b.node) })
-        await setLinkUp(ns(a.node), a.name)
-        await setLinkUp(ns(b.node), b.name)
-      },
-      // The far end of an unplugged port sits down in a holding namespace:
-      // the port exists with NO-CARRIER, like a NIC port without a cable.
-      unplug: async (end, i) => {
-        if (!holder) {
-          holder = unpluggedNetns(t.name)
-          await rec.add({ kind: 'netns', name: holder })
-          await addNetns(holder)
-        }
-        await addVethPair({ ...end, ns: ns(end.node) }, { ns: holder, name: `u${i}`, mac: unpluggedMac(i) })
-        await setLinkUp(ns(end.node), end.name)
-      },
+      nsOf: async (node) => ({ netns: ns(node) }),
+      record: (r) => rec.add(r),
       switchHost: (sw) => ({
         run: (argv, env) => run(argv[0]!, argv.slice(1), { env }),
         spawn: (argv, logFile, env) => spawnInNetns({ netns: ns(sw), cmd: argv[0]!, args: argv.slice(1), logFile, env }),
@@ -129,6 +114,4 @@ export class NetnsBackend implements LabBackend {
     return run('ip', ['netns', 'exec', netnsName(lab, node), ...argv], { allowFail: true, timeoutMs: o.timeoutMs })
   }
 }
-
-const unpluggedMac = (i: number) => `02:00:00:ff:${((i >> 8) & 0xff).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`
 
