@@ -5,7 +5,9 @@ import { MODES } from '../lab/conformance/settings.js'
 import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
 import { cmdApply, cmdDelete, cmdGet, cmdLabel } from './cluster-commands.js'
+import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
+import { cmdImagesBuild } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
 
@@ -150,6 +152,22 @@ program
   .description('list the applied PtpConfigs and the node labels')
   .addOption(nameOpt())
   .action(wrap(cmdGet))
+
+const images = program.command('images').description('container images of the docker backend, built locally (no registry needed)')
+images
+  .command('build')
+  .description('build (or reuse) the base, node and switch images: debootstrap base, then the Dockerfiles')
+  .option('--force', 'rebuild even when the images exist')
+  .option('--from <image>', 'build FROM this image instead of the local debootstrap base (e.g. debian:bookworm-slim where a registry exists)')
+  .action(wrap(cmdImagesBuild))
+
+program
+  .command('configpair')
+  .description("link two network namespaces or containers with a veth or netdevsim pair (upstream's configpair.sh)")
+  .helpOption(false)
+  .allowUnknownOption()
+  .argument('[args...]', 'ID1 ID2 IFNAME CLK1 CLK2 CONTAINER1 CONTAINER2 [PCI1 PCI2] [--kind veth|netdevsim] (--help for details)')
+  .action(wrap((args: string[]) => cmdConfigpair(args)))
 
 try {
   await program.parseAsync()

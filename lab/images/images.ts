@@ -480,7 +480,7 @@ export interface BuildImagesOptions {
   docker?: Docker
   progress: (m: string) => void
   // Rebuild node and switch (without the layer cache) even when their tags
-  // exist. The base is only built when missing.
+  // exist. The base is only built when missing (remove it to rebuild it).
   force?: boolean
   // Base image override, e.g. debian:bookworm-slim where a registry is
   // reachable; the local debootstrap base is then neither needed nor built.
@@ -514,7 +514,10 @@ export async function buildImages(o: BuildImagesOptions): Promise<BuildImagesRes
   }
   for (const role of ['node', 'switch'] as const) {
     const tag = IMAGES[role]
-    if (!o.force && (await inspectImage(docker, tag))) {
+    // Reused when this Dockerfile version exists and was built FROM the
+    // same base (a --from build is not the local one, and the other way).
+    const have = o.force ? undefined : await inspectImage(docker, tag)
+    if (have && (have.Config?.Labels?.[BASE_LABEL] ?? IMAGES.base) === base) {
       reused.push(tag)
       continue
     }

@@ -412,15 +412,25 @@ export async function detectNetdevsim(deps: Partial<PairDeps> = {}): Promise<Net
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-// The interface a new netdevsim device made: under its bus device (mainline)
-// or, for the patched module, possibly under its fake PCI device.
-async function waitInterface(deps: PairDeps, id: number, pci: string | undefined): Promise<string> {
+// The directories where a new netdevsim device's interface shows up: under
+// its bus device (mainline), or for the patched module possibly under its
+// fake PCI device.
+function interfaceDirs(deps: PairDeps, id: number, pci: string | undefined): string[] {
   const dirs = [join(deps.sysfs, 'bus', 'netdevsim', 'devices', `netdevsim${id}`, 'net')]
   if (pci) dirs.push(join(deps.sysfs, 'bus', 'pci', 'devices', pci, 'net'))
+  return dirs
+}
+
+const listDir = (dir: string) => readdir(dir).catch(() => [] as string[])
+
+// The interface the new device made. Names seen before the new_device write
+// (`before`) are never taken: a PCI address shared with a real device must
+// not hand us that device's NIC.
+async function waitInterface(deps: PairDeps, id: number, dirs: string[], before: Set<string>): Promise<string> {
   const end = Date.now() + deps.ifaceTimeoutMs
   for (;;) {
     for (const dir of dirs) {
-      const names = await readdir(dir).catch(() => [] as string[])
+      const names = (await listDir(dir)).filter((x) => !before.has(x))
       if (names.length === 1) return names[0]!
       if (names.length > 1) throw new Error(`netdevsim device ${id} has ${names.length} interfaces (${names.join(', ')}); expected one`)
     }
@@ -460,12 +470,14 @@ async function configNetdevsim(spec: PairSpec, n: Normalized, deps: PairDeps): P
       const pci = e === 1 ? n.pci1 : n.pci2
       const clk = e === 1 ? n.clk1 : n.clk2
       const line = patchedArgs ? `${id} ${pci} ${clk}` : `${id} 1`
+      const dirs = interfaceDirs(deps, id, pci)
+      const before = new Set((await Promise.all(dirs.map(listDir))).flat())
       await deps.writeSysfs(sup.newDevice, line)
       createdIds.push(id)
       deps.log(`netdevsim${id} created (new_device "${line}")`)
       // udev may rename the new interface: let it finish first.
       await runArgv(deps, ['udevadm', 'settle', '--timeout=10'], { allowFail: true }).catch(() => undefined)
-      const kernelName = await waitInterface(deps, id, pci)
+      const kernelName = await waitInterface(deps, id, dirs, before)
       // Move and rename in one request (the kernel moves first, so neither
       // the host nor the target namespace sees a clash on the old name).
       await runArgv(deps, ['ip', 'link', 'set', 'dev', kernelName, 'netns', ns.target, 'name', ifname])

@@ -187,6 +187,14 @@ t.test("patched (upstream's DKMS) netdevsim: new_device gets \"ID PCI CLK\"", as
   t.same(r.created.map((e) => e.newDevice), ['1 0000:1f:01.0 1', '2 0000:1f:08.0 8'])
 })
 
+t.test('patched: an interface already under the PCI address (a real NIC) is never taken', async (t) => {
+  const f = fakeSystem({ patched: true })
+  mkdirSync(join(f.sysfs, 'bus', 'pci', 'devices', '0000:1f:01.0', 'net', 'enp31s1'), { recursive: true })
+  await configPair(base({ pci1: '0000:1f:01.0', pci2: '0000:1f:08.0', clk1: 1, clk2: 8 }), f.deps)
+  t.ok(f.events.includes('run ip link set dev eni1np1 netns 4242 name ens1f0'))
+  t.notOk(f.events.some((e) => e.includes('enp31s1')), 'the real NIC is left alone')
+})
+
 t.test('PCI/CLK on a module without pci_bus_nr: refused before any change, unless forced', async (t) => {
   const f = fakeSystem()
   const spec = base({ pci1: '0000:1f:01.0', pci2: '0000:1f:08.0', clk1: 1, clk2: 8 })
