@@ -75,8 +75,9 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
 export async function cmdDown(o: { name?: string }): Promise<number> {
   const lab = await pickLab(o.name)
   const r = await downLab(lab, progress)
-  const nothing = !r.processes && !r.namespaces.length && !r.removedDir
-  progress(nothing ? `lab ${lab}: nothing to remove` : `lab ${lab} removed (${r.namespaces.length} namespaces, ${r.processes} processes)`)
+  const nothing = !r.processes && !r.containers && !r.namespaces.length && !r.removedDir
+  const what = [r.containers ? `${r.containers} containers` : '', `${r.namespaces.length} namespaces`, `${r.processes} processes`].filter(Boolean)
+  progress(nothing ? `lab ${lab}: nothing to remove` : `lab ${lab} removed (${what.join(', ')})`)
   return EXIT.ok
 }
 

@@ -175,3 +175,5 @@ try {
   reportError(e)
   process.exitCode = exitCodeFor(e)
 }
+// Done: do not wait for idle keep-alive sockets (Docker API) to time out.
+process.exit(process.exitCode ?? 0)

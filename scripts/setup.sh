@@ -12,6 +12,7 @@ declare -A pkg=(
   [ptp4l]=linuxptp [pmc]=linuxptp
   [ovs-vswitchd]=openvswitch-switch [ovsdb-server]=openvswitch-switch [ovs-vsctl]=openvswitch-common
   [ip]=iproute2 [ethtool]=ethtool [tcpdump]=tcpdump [setpriv]=util-linux [python3]=python3
+  [dockerd]=docker.io [debootstrap]=debootstrap
 )
 missing=()
 for prog in "${!pkg[@]}"; do
@@ -28,6 +29,12 @@ if ((${#missing[@]})); then
     # shellcheck disable=SC2086
     apt-get install -y -qq --no-install-recommends $want >/dev/null
   fi
+fi
+
+# The container backend's engine: Debian's dockerd, started by hand when
+# none answers (no systemd here; REFERENCE section 8).
+if [[ $(id -u) -eq 0 ]]; then
+  bash scripts/dockerd.sh || log "no Docker engine: container-backend tests will be skipped"
 fi
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)

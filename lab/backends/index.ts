@@ -27,5 +27,5 @@ export async function downLab(lab: string, progress: Progress): Promise<DownRepo
   const { dockerAvailable } = await import('../images/images.js')
   if (await dockerAvailable().catch(() => 'unavailable')) return r
   const d = await (await backendByKind('docker')).down(lab, progress)
-  return { lab, processes: r.processes + d.processes, namespaces: [...r.namespaces, ...d.namespaces], removedDir: r.removedDir || d.removedDir }
+  return { ...r, containers: d.containers, namespaces: [...r.namespaces, ...d.namespaces], removedDir: r.removedDir || d.removedDir }
 }

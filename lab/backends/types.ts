@@ -18,6 +18,7 @@ export interface UpOptions {
 export interface DownReport {
   lab: string
   processes: number
+  containers?: number
   namespaces: string[]
   removedDir: boolean
 }

@@ -243,8 +243,9 @@ async function removeRootfs(dir: string): Promise<void> {
   await rm(dir, { recursive: true, force: true })
 }
 
-// Targets left by an earlier build that was killed (its pid is in the name).
-async function removeStaleRootfs(progress: (m: string) => void): Promise<void> {
+// Targets left by an earlier build that was killed (its pid is in the name);
+// every base build starts with it.
+export async function removeStaleRootfs(progress: (m: string) => void): Promise<void> {
   const parent = ROOTFS_PARENT()
   let names: string[] = []
   try {

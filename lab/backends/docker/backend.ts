@@ -1,6 +1,6 @@
 // The container backend: every node, external grandmaster and the switch is
-// a container (network none, privileged, host PID like upstream's daemon
-// pods), made through the Docker API. Links are veth pairs made by
+// a container (network none, host PID like upstream's daemon pods, the
+// network and clock capabilities), made through the Docker API. Links are veth pairs made by
 // configpair into each container's network namespace. The daemon is each
 // node container's main process, as in a pod; the project and the lab dir
 // are bind-mounted at the same paths, so sockets and files are where the
@@ -22,6 +22,7 @@ import { LabExistsError, type DownReport, type LabBackend, type Progress, type U
 export const LABEL_LAB = 'ptplab.lab'
 export const LABEL_NODE = 'ptplab.node'
 const NODE_BIN = '/usr/local/bin/node' // where the host's node binary is mounted
+export const CAPABILITIES = ['NET_ADMIN', 'NET_RAW', 'SYS_NICE', 'SYS_TIME', 'SYS_ADMIN', 'IPC_LOCK']
 
 // Container names: ptplab-<lab>-<node>; lab and node names are [a-z0-9-].
 export const containerName = (lab: string, node: string) => `ptplab-${lab}-${node}`
@@ -103,7 +104,13 @@ export class DockerBackend implements LabBackend {
             Labels: { [LABEL_LAB]: lab, [LABEL_NODE]: n },
             HostConfig: {
               NetworkMode: 'none',
-              Privileged: true,
+              // Upstream's daemon pods are privileged; these are the
+              // capabilities the daemon, ptp4l, the probe and OVS use. (An
+              // engine inside a sandbox may not hold every capability that
+              // --privileged asks for, e.g. CAP_SYS_RESOURCE here.)
+              CapAdd: CAPABILITIES,
+              // OVS's userspace datapath makes the bridge port a tap device.
+              Devices: n === t.switch?.name ? [{ PathOnHost: '/dev/net/tun', PathInContainer: '/dev/net/tun', CgroupPermissions: 'rwm' }] : [],
               PidMode: 'host', // as upstream's daemon pods (hostPID): pids the CLI sees are real
               Init: true,
               Binds: [`${projectRoot()}:${projectRoot()}:ro`, `${p.dir}:${p.dir}`, `${process.execPath}:${NODE_BIN}:ro`],
@@ -199,7 +206,7 @@ export class DockerBackend implements LabBackend {
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })
-    return { lab, processes: containers.length, namespaces, removedDir }
+    return { lab, processes: 0, containers: containers.length, namespaces, removedDir }
   }
 }
 
