@@ -8,6 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { NetnsBackend } from '../lab/backends/netns/backend.js'
+import { buildImages, dockerAvailable } from '../lab/images/images.js'
 import { testSettings } from '../lab/conformance/settings.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { suitePassed, humanReport } from '../lab/conformance/report.js'
@@ -51,6 +52,8 @@ interface RunFigures {
   downS?: number
   ocRunS?: number
   fourModesS?: number
+  dockerUpS?: number
+  dockerOcRunS?: number
   nodes?: NodeFigures[]
 }
 
@@ -203,6 +206,24 @@ async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck
     if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
   }
 
+  if (!(await dockerAvailable())) {
+    await buildImages({ progress: (m) => log(`images: ${m}`) }) // not timed: a one-off
+    try {
+      log(`ptplab up --backend docker --name ${lab}`)
+      r.dockerUpS = await ptplabOk('ptplab up --backend docker', ['up', '--backend', 'docker', '--name', lab], signal)
+    } finally {
+      if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
+    }
+    log(`ptplab run --backend docker --mode oc --name ${lab}`)
+    try {
+      const run = await ptplab(['run', '--backend', 'docker', '--mode', 'oc', '--name', lab], signal)
+      r.dockerOcRunS = run.s
+      if (run.code !== 0) throw new Error(`ptplab run --backend docker --mode oc failed (exit ${run.code}):\n${run.output.trimEnd()}`)
+    } finally {
+      if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
+    }
+  } else log('no Docker engine answers: docker backend not measured')
+
   const modes = 'oc,bc,dualnicbc,dualfollower'
   log(`ptplab run --mode ${modes} --name ${lab}`)
   try {
@@ -227,6 +248,8 @@ function summarize(runs: RunFigures[]) {
     downS: med((r) => r.downS),
     ocRunS: med((r) => r.ocRunS),
     fourModesS: med((r) => r.fourModesS),
+    dockerUpS: med((r) => r.dockerUpS),
+    dockerOcRunS: med((r) => r.dockerOcRunS),
     daemonCpuMcores: med((r) => maxOf(r, 'daemonMcores')),
     daemonRssMb: med((r) => maxOf(r, 'daemonRssMb')),
     nodes: nodeNames.map((node) => {
@@ -260,6 +283,8 @@ function report(s: Summary, n: number, lab: string, windowS: number, clkTck: num
     ['down (ptplab down, wall)', fix(s.downS, 2, 's'), '', ''],
     ['whole OC run (ptplab run --mode oc, wall)', fix(s.ocRunS, 2, 's'), `<= ${T.ocRunS} s`, verdict(s.ocRunS, T.ocRunS)],
     ['four modes (run --mode oc,bc,dualnicbc,dualfollower)', fix(s.fourModesS, 1, 's'), `<= ${T.fourModesS} s`, verdict(s.fourModesS, T.fourModesS)],
+    ['docker backend: up (ptplab up --backend docker)', fix(s.dockerUpS, 2, 's'), '', ''],
+    ['docker backend: whole OC run (run --backend docker --mode oc)', fix(s.dockerOcRunS, 2, 's'), '', ''],
     ['daemon CPU, max over nodes', fix(s.daemonCpuMcores, 1, 'mcores'), `<= ${T.daemonCpuMcores} mcores`, verdict(s.daemonCpuMcores, T.daemonCpuMcores)],
     ['daemon RSS, max over nodes', fix(s.daemonRssMb, 1, 'MB'), `<= ${T.daemonRssMb} MB`, verdict(s.daemonRssMb, T.daemonRssMb)],
   ]

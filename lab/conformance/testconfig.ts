@@ -13,13 +13,12 @@
 // custom_params}, desc}), since upstream's file carries sections its Go code
 // does not read (`master_offset`) and extensions add more.
 import { readFile } from 'node:fs/promises'
-import { isMap, isNode, LineCounter, parseDocument, type Document } from 'yaml'
+import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
-import { fieldPath } from '../operator/ptpconfig.js'
+import { dropNulls, fieldPath, lineFinder, valueAt, type Path } from '../yaml/where.js'
 
 type Env = Record<string, string | undefined>
-type Path = Array<string | number>
 
 // ---------------------------------------------------------------------------
 // ptptestconfig.yaml
@@ -149,39 +148,6 @@ type RawFile = z.infer<typeof fileSchema>
 type RawSection = z.infer<typeof genericSection>
 
 const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
-
-// YAML `key:` with no value is null: treat it as absent, as Go leaves the zero value.
-function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls)
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]))
-  }
-  return v
-}
-
-function valueAt(v: unknown, path: Path): unknown {
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined
-  return v
-}
-
-// Line of a path: the key's line for a map entry, else the nearest existing ancestor.
-function lineFinder(doc: Document, lc: LineCounter): (path: Path) => number | undefined {
-  const lineOf = (n: unknown) => (isNode(n) && n.range ? lc.linePos(n.range[0]).line : undefined)
-  return (path) => {
-    for (let p = path; ; p = p.slice(0, -1)) {
-      if (p.length === 0) return lineOf(doc.contents)
-      const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true)
-      const last = p[p.length - 1]
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => (isNode(it.key) ? (it.key as { value?: unknown }).value : it.key) === last)
-        if (pair) return lineOf(pair.key) ?? lineOf(pair.value)
-      } else {
-        const line = lineOf(doc.getIn(p, true))
-        if (line !== undefined) return line
-      }
-    }
-  }
-}
 
 const EXPECTED: Record<string, string> = {
   number: 'expected a number',

@@ -1,7 +1,8 @@
 // The PtpConfig custom resource (REFERENCE section 6): parsing from YAML
 // files, the operator webhook's validation rules, and YAML output.
 import { readFile } from 'node:fs/promises'
-import { isMap, isNode, LineCounter, parseAllDocuments, stringify, type Document } from 'yaml'
+import { LineCounter, parseAllDocuments, stringify } from 'yaml'
+import { dropNulls, fieldPath, lineFinder, valueAt, type Path } from '../yaml/where.js'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
 import type { PtpProfile } from '../ptp/types.js'
@@ -23,15 +24,11 @@ export interface PtpConfig {
   status?: { matchList?: Array<{ nodeName: string; profile: string }> }
 }
 
-type Path = Array<string | number>
-
 // Where each parsed config came from, so errors found later (webhook rules,
 // profile resolution) can still name the file and line.
 const origins = new WeakMap<PtpConfig, { file: string; line: (path: Path) => number | undefined }>()
 
-export function fieldPath(path: Path): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
-}
+export { fieldPath }
 
 // File, line and field for a path inside a config; file/line only if the
 // config came from parsePtpConfigs.
@@ -78,39 +75,6 @@ const configSchema = z.object({
   spec: z.strictObject({ profile: z.array(profileSchema), recommend: z.array(recommendSchema) }),
   status: z.object({ matchList: z.array(z.object({ nodeName: str, profile: str })).optional() }).optional(),
 })
-
-// Kubernetes treats `key: null` as an absent key.
-function dropNulls(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(dropNulls)
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== null).map(([k, x]) => [k, dropNulls(x)]))
-  }
-  return v
-}
-
-function valueAt(v: unknown, path: Path): unknown {
-  for (const p of path) v = v && typeof v === 'object' ? (v as Record<string | number, unknown>)[p] : undefined
-  return v
-}
-
-function lineFinder(doc: Document, lc: LineCounter): (path: Path) => number | undefined {
-  const lineOf = (n: unknown) => (isNode(n) && n.range ? lc.linePos(n.range[0]).line : undefined)
-  return (path) => {
-    // Walk up to the nearest node that exists; for a map key point at the key itself.
-    for (let p = path; ; p = p.slice(0, -1)) {
-      if (p.length === 0) return lineOf(doc.contents)
-      const parent = p.length === 1 ? doc.contents : doc.getIn(p.slice(0, -1), true)
-      const last = p[p.length - 1]
-      if (isMap(parent)) {
-        const pair = parent.items.find((it) => (isNode(it.key) ? (it.key as { value?: unknown }).value : it.key) === last)
-        if (pair) return lineOf(pair.key) ?? lineOf(pair.value)
-      } else {
-        const line = lineOf(doc.getIn(p, true))
-        if (line !== undefined) return line
-      }
-    }
-  }
-}
 
 function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => InputErrorWhere): InputError {
   const issue = err.issues[0]!

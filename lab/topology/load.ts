@@ -5,9 +5,11 @@ import { readFile } from 'node:fs/promises'
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { InputError } from '../errors.js'
+import { fieldPath, type Path } from '../yaml/where.js'
+
+export { fieldPath }
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
 
-type Path = readonly (string | number)[]
 
 const VLAN_MSG = 'vlan must be an integer in 1..4094'
 const NicSchema = z.strictObject({
@@ -48,16 +50,6 @@ const MAX_NICS = 0xff // derived PCI device numbers are one byte
 const RESERVED_NODE_NAMES = new Set(['switch'])
 
 const q = (v: unknown) => JSON.stringify(v) ?? String(v)
-
-export function fieldPath(path: Path): string {
-  let s = ''
-  for (const seg of path) {
-    if (typeof seg === 'number') s += `[${seg}]`
-    else if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
-    else s += `[${q(seg)}]`
-  }
-  return s
-}
 
 const keyOf = (k: unknown) => (isScalar(k) ? String(k.value) : undefined)
 

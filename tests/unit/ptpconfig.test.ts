@@ -124,7 +124,7 @@ t.test('webhook rules', async (t) => {
     ['bad logReduce time', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      logReduce: "enhanced 30x"\n'), 10, 'spec.profile[0].ptpSettings.logReduce', /duration/],
     ['bad haProfiles', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      haProfiles: "a,,b"\n'), 10, 'spec.profile[0].ptpSettings.haProfiles', /comma/],
     ['bad stdoutFilter', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      stdoutFilter: "(x"\n'), 10, 'spec.profile[0].ptpSettings.stdoutFilter', /regular expression/],
-    ['bad clockId', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      clockId[eth0]: "xyz"\n'), 10, 'spec.profile[0].ptpSettings.clockId[eth0]', /"xyz"/],
+    ['bad clockId', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      clockId[eth0]: "xyz"\n'), 10, 'spec.profile[0].ptpSettings["clockId[eth0]"]', /"xyz"/],
     ['duplicate profile name', doc('a', 'pa').replace('  recommend:', '  - name: pa\n  recommend:'), 15, 'spec.profile[1].name', /duplicate profile name "pa"/],
   ]
   for (const [what, text, line, field, detail] of cases) {
