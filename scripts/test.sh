@@ -14,8 +14,8 @@ rc=0
 if (($#)); then
   npx tap "$@" 2>&1 | tee -a "$out"; rc=${PIPESTATUS[0]}
 else
-  npx tap tests/unit 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
-  npx tap --jobs=1 tests/integration 2>&1 | tee -a "$out"; r2=${PIPESTATUS[0]}
+  npx tap tests/unit/*.test.ts 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
+  npx tap --jobs=1 tests/integration/*.test.ts 2>&1 | tee -a "$out"; r2=${PIPESTATUS[0]}
   ((r1 || r2)) && rc=1
 fi
 # tap's summary lines: "# { total: N, pass: N, fail: N, skip: N }"

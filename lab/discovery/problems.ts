@@ -69,8 +69,6 @@ export type Constraint =
   | readonly [fn: Fn2, paramCount: 2, p0: number, p1: number, negate?: Negate]
 export type Step = readonly Constraint[]
 
-export const GM_CONFIG = { name: 'test-grandmaster', label: 'ptp/test-grandmaster' } as const
-export const CLOCK_UNDER_TEST_LABEL = 'ptp/clock-under-test'
 
 export type ClockConfigName = 'test-slave1' | 'test-bc-master1' | 'test-bc-master2'
 export interface ClockUnderTest {

@@ -87,9 +87,6 @@ export class OvsSwitch {
     for (const f of switchFlows()) await this.ofctl(['add-flow', this.mgmt(bridge), f])
   }
 
-  async dumpFlows(bridge = BRIDGE): Promise<string> {
-    return (await this.ofctl(['dump-flows', this.mgmt(bridge)])).stdout
-  }
 }
 
 export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
