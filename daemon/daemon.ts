@@ -75,7 +75,9 @@ export class Daemon {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
     this.lastError = undefined
-    this.applying = this.applying.then(() => this.apply(profiles, plans))
+    // A failed apply (e.g. the run dir is not writable) is reported like a bad
+    // profile, and must not break the chain for the next change.
+    this.applying = this.applying.then(() => this.apply(profiles, plans)).catch((e: Error) => this.reject(`cannot apply profiles: ${e.message}`))
     await this.applying
   }
 
