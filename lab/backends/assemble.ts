@@ -7,14 +7,14 @@ import { reconcile } from '../cluster/store.js'
 import { configPair, hex2, type NsRef } from '../links/configpair.js'
 import { externalGmProfiles } from '../conformance/external-gm.js'
 import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
-import { writeJsonAtomic, type Resource } from '../state/state.js'
+import { StateRecorder, writeJsonAtomic, type Resource } from '../state/state.js'
 import { addNetns, setLinkUp } from '../sys/netns.js'
 import type { Spawned } from '../sys/spawn.js'
 import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
 import { allPorts, grandmasterNodes, macFor, type Topology } from '../topology/index.js'
 import { waitDaemonsReady } from './daemon-client.js'
-import type { UpOptions } from './types.js'
+import type { LabBackend, UpOptions } from './types.js'
 
 export interface LinkEnd {
   node: string // node or switch name
@@ -72,6 +72,37 @@ const portIndex = (t: Topology, node: string, port: string) => {
   const pt = allPorts(t).find((x) => x.node === node && x.name === port)
   if (!pt) throw new Error(`unknown port ${node}:${port}`)
   return pt.index
+}
+
+// Records the lab before it makes anything, builds it, and on failure or
+// interruption removes whatever was made (through the backend's down).
+export async function upWithRollback(
+  backend: Pick<LabBackend, 'name' | 'down'>,
+  o: UpOptions,
+  build: (rec: StateRecorder) => Promise<void>,
+): Promise<void> {
+  const t = o.topology
+  const p = labPaths(t.name)
+  await mkdir(p.dir, { recursive: true })
+  const rec = new StateRecorder({
+    version: 1,
+    lab: t.name,
+    backend: backend.name,
+    phase: 'creating',
+    topologyFile: o.topologyFile,
+    topology: t,
+    createdAt: new Date().toISOString(),
+    resources: [{ kind: 'dir', path: p.dir }],
+  })
+  await rec.save()
+  try {
+    await build(rec)
+    await rec.setPhase('up')
+  } catch (e) {
+    o.progress(`up failed, rolling back: ${(e as Error).message}`)
+    await backend.down(t.name, o.progress)
+    throw e
+  }
 }
 
 export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promise<void> {

@@ -11,12 +11,12 @@ import { rm } from 'node:fs/promises'
 import { PassThrough } from 'node:stream'
 import { buildImages, dockerAvailable } from '../../images/images.js'
 import { daemonEntry, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
-import { readState, StateRecorder, type LabState } from '../../state/state.js'
+import { readState, type StateRecorder } from '../../state/state.js'
 import { deleteNetns, listNetns } from '../../sys/netns.js'
 import { missingPrograms, type RunResult } from '../../sys/run.js'
 import type { Spawned } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
-import { assembleLab, daemonArgv } from '../assemble.js'
+import { assembleLab, daemonArgv, upWithRollback } from '../assemble.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const LABEL_LAB = 'ptplab.lab'
@@ -58,30 +58,9 @@ export class DockerBackend implements LabBackend {
   }
 
   async up(o: UpOptions): Promise<void> {
-    const t = o.topology
-    await this.preflight(t)
+    await this.preflight(o.topology)
     const images = await buildImages({ docker: this.docker, progress: o.progress })
-    const p = labPaths(t.name)
-    const state: LabState = {
-      version: 1,
-      lab: t.name,
-      backend: 'docker',
-      phase: 'creating',
-      topologyFile: o.topologyFile,
-      topology: t,
-      createdAt: new Date().toISOString(),
-      resources: [{ kind: 'dir', path: p.dir }],
-    }
-    const rec = new StateRecorder(state)
-    await rec.save()
-    try {
-      await this.build(t, rec, o, images)
-      await rec.setPhase('up')
-    } catch (e) {
-      o.progress(`up failed, rolling back: ${(e as Error).message}`)
-      await this.down(t.name, o.progress)
-      throw e
-    }
+    await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o, images))
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions, images: { node: string; switch: string }): Promise<void> {

@@ -2,15 +2,15 @@
 // links are veth pairs created directly inside their namespaces, the switch
 // is a private userspace OVS, and every node runs the ptplab daemon.
 import { existsSync } from 'node:fs'
-import { mkdir, rm } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
-import { readState, StateRecorder, type LabState } from '../../state/state.js'
+import { readState, type StateRecorder } from '../../state/state.js'
 import { addNetns, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
-import { assembleLab } from '../assemble.js'
+import { assembleLab, upWithRollback } from '../assemble.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
@@ -33,30 +33,8 @@ export class NetnsBackend implements LabBackend {
   }
 
   async up(o: UpOptions): Promise<void> {
-    const t = o.topology
-    await this.preflight(t)
-    const p = labPaths(t.name)
-    const state: LabState = {
-      version: 1,
-      lab: t.name,
-      backend: 'netns',
-      phase: 'creating',
-      topologyFile: o.topologyFile,
-      topology: t,
-      createdAt: new Date().toISOString(),
-      resources: [],
-    }
-    await mkdir(p.dir, { recursive: true })
-    const rec = new StateRecorder(state)
-    await rec.add({ kind: 'dir', path: p.dir })
-    try {
-      await this.build(t, rec, o)
-      await rec.setPhase('up')
-    } catch (e) {
-      o.progress(`up failed, rolling back: ${(e as Error).message}`)
-      await this.down(t.name, o.progress)
-      throw e
-    }
+    await this.preflight(o.topology)
+    await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o))
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
