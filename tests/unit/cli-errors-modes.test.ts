@@ -7,6 +7,7 @@
 // this host is invisible and never touched: "no lab is up" is what every
 // command that gets as far as picking a lab must see.
 // Build first: npx tsc -p tsconfig.json (npm test does).
+import { DEFAULT_TOPO, reportTexts, type FixturePort as Port, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
 import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -92,66 +93,15 @@ async function usageError(tt: Test, args: string[], patterns: Array<string | Reg
 // ---------------------------------------------------------------- L2 reports
 // As tests/unit/solver.test.ts writes them: every port of a LAN hears every
 // other port of it; ptp false = no "88f7" neighbour.
-interface Port {
-  pci: string
-  fn?: string
-  lan?: string
-  ptp?: boolean
-}
-type Topo = Record<string, Record<string, Port>>
-
 function writeReports(name: string, topo: Topo): string {
   const dir = join(TMP, name)
   mkdirSync(dir)
-  const mac = new Map<string, string>()
-  Object.entries(topo).forEach(([node, ports], ni) =>
-    Object.keys(ports).forEach((p, pi) =>
-      mac.set(`${node}:${p}`, `02:6c:${(ni + 1).toString(16).padStart(2, '0')}:${(pi + 1).toString(16).padStart(2, '0')}:00:00`),
-    ),
-  )
-  for (const [node, ports] of Object.entries(topo)) {
-    const rep: Record<string, Record<string, unknown>> = { '88b5': {}, '88f7': {}, '0000': {} }
-    for (const [p, s] of Object.entries(ports)) {
-      const Local = {
-        IfName: p,
-        IfMac: { Data: mac.get(`${node}:${p}`)!.toUpperCase() },
-        IfIndex: 2,
-        IfPci: { Device: s.pci, Function: s.fn ?? '0', Description: 'Ethernet controller: netdevsim', Subsystem: '' },
-        IfPTPCaps: { HwRx: true, HwTx: true, HwRawClock: true, PhcIndex: 0 },
-        IfUp: true,
-      }
-      const heard = Object.entries(topo).flatMap(([n2, ps]) =>
-        Object.entries(ps)
-          .filter(([p2, s2]) => s.lan !== undefined && s2.lan === s.lan && !(n2 === node && p2 === p))
-          .map(([p2]) => mac.get(`${n2}:${p2}`)!),
-      )
-      if (heard.length) rep['88b5']![p] = { Local, Remote: Object.fromEntries(heard.map((m) => [m, true])) }
-      if (s.ptp ?? true) rep['88f7']![p] = { Local, Remote: { '02:fe:00:00:00:01': true } }
-      rep['0000']![p] = { Local, Remote: {} }
-    }
-    writeFileSync(join(dir, `${node}.json`), JSON.stringify(rep, null, 2))
-  }
+  for (const [node, text] of reportTexts(topo)) writeFileSync(join(dir, `${node}.json`), text)
   return dir
 }
 
 // topologies/default.yaml
-const DEFAULT: Topo = {
-  worker1: {
-    ens1f0: { pci: '0000:1f:01', fn: '0', lan: '1501' },
-    ens1f1: { pci: '0000:1f:01', fn: '1', lan: '1500' },
-    ens2f0: { pci: '0000:1f:02', fn: '0', lan: '1500' },
-    ens2f1: { pci: '0000:1f:02', fn: '1', lan: '1502' },
-  },
-  worker2: {
-    ens3f0: { pci: '0000:1f:03', fn: '0', lan: '1500' },
-    ens3f1: { pci: '0000:1f:03', fn: '1', lan: '1500' },
-  },
-  worker3: {
-    ens4f0: { pci: '0000:1f:04', lan: '1501' },
-    ens5f0: { pci: '0000:1f:05', lan: '1502' },
-    ens6f0: { pci: '0000:1f:06', lan: '1502' },
-  },
-}
+const DEFAULT: Topo = DEFAULT_TOPO
 // topologies/two-node.yaml: one two-port NIC per node, first ports on VLAN 100, second ports unplugged.
 const TWO_NODE: Topo = {
   node1: { ens1f0: { pci: '0000:1f:01', lan: '100' }, ens1f1: { pci: '0000:1f:01', fn: '1', ptp: false } },

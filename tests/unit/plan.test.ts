@@ -8,6 +8,7 @@
 // the labelled nodes; plus describePlan, planPorts and the errors of
 // rolesFromSolution.
 import t from 'tap'
+import { DEFAULT_TOPO, reportTexts, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
 import { buildGraph } from '../../lab/discovery/graph.js'
 import { parseL2Report, type L2Report } from '../../lab/discovery/report.js'
 import { PROBLEMS, solveBest, type ProblemBase, type SolveResult } from '../../lab/discovery/solver.js'
@@ -21,64 +22,9 @@ import { resolveNodeProfiles, type NodeInfo } from '../../lab/operator/resolve.j
 // Same shape as tests/unit/solver.test.ts: node -> port -> { PCI device,
 // function, LAN }. Every port of a LAN hears every other port of it ("88b5"),
 // every port receives PTP ("88f7"), "0000" lists all local interfaces.
-interface Port {
-  pci: string
-  fn?: string
-  lan?: string
-}
-type Topo = Record<string, Record<string, Port>>
+const reportsOf = (topo: Topo) => new Map<string, L2Report>([...reportTexts(topo)].map(([n, text]) => [n, parseL2Report(text, `${n}.json`)]))
 
-function reportsOf(topo: Topo): Map<string, L2Report> {
-  const mac = new Map<string, string>()
-  Object.entries(topo).forEach(([node, ports], ni) =>
-    Object.keys(ports).forEach((p, pi) =>
-      mac.set(`${node}:${p}`, `02:6c:${(ni + 1).toString(16).padStart(2, '0')}:${(pi + 1).toString(16).padStart(2, '0')}:00:00`),
-    ),
-  )
-  const out = new Map<string, L2Report>()
-  for (const [node, ports] of Object.entries(topo)) {
-    const rep: Record<string, Record<string, unknown>> = { '88b5': {}, '88f7': {}, '0000': {} }
-    for (const [p, s] of Object.entries(ports)) {
-      const Local = {
-        IfName: p,
-        IfMac: { Data: mac.get(`${node}:${p}`)!.toUpperCase() },
-        IfIndex: 2,
-        IfPci: { Device: s.pci, Function: s.fn ?? '0', Description: 'Ethernet controller: netdevsim', Subsystem: '' },
-        IfPTPCaps: { HwRx: true, HwTx: true, HwRawClock: true, PhcIndex: 0 },
-        IfUp: true,
-      }
-      const heard = Object.entries(topo).flatMap(([n2, ps]) =>
-        Object.entries(ps)
-          .filter(([p2, s2]) => s.lan !== undefined && s2.lan === s.lan && !(n2 === node && p2 === p))
-          .map(([p2]) => mac.get(`${n2}:${p2}`)!),
-      )
-      if (heard.length) rep['88b5']![p] = { Local, Remote: Object.fromEntries(heard.map((m) => [m, true])) }
-      rep['88f7']![p] = { Local, Remote: { '02:fe:00:00:00:01': true } }
-      rep['0000']![p] = { Local, Remote: {} }
-    }
-    out.set(node, parseL2Report(JSON.stringify(rep), `${node}.json`))
-  }
-  return out
-}
-
-// topologies/default.yaml: 3 workers, 6 NICs, VLANs 1500/1501/1502.
-const DEFAULT: Topo = {
-  worker1: {
-    ens1f0: { pci: '0000:1f:01', fn: '0', lan: '1501' },
-    ens1f1: { pci: '0000:1f:01', fn: '1', lan: '1500' },
-    ens2f0: { pci: '0000:1f:02', fn: '0', lan: '1500' },
-    ens2f1: { pci: '0000:1f:02', fn: '1', lan: '1502' },
-  },
-  worker2: {
-    ens3f0: { pci: '0000:1f:03', fn: '0', lan: '1500' },
-    ens3f1: { pci: '0000:1f:03', fn: '1', lan: '1500' },
-  },
-  worker3: {
-    ens4f0: { pci: '0000:1f:04', lan: '1501' },
-    ens5f0: { pci: '0000:1f:05', lan: '1502' },
-    ens6f0: { pci: '0000:1f:06', lan: '1502' },
-  },
-}
+const DEFAULT: Topo = DEFAULT_TOPO
 const NODES = Object.keys(DEFAULT)
 const GEN = { softwareTimestamps: true }
 

@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { DEFAULT_TOPO, reportTexts, type FixturePort as Port, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
 import { cmdSolve, skipInterfacesFromEnv } from '../../cli/solve-command.js'
 import { buildGraph, sameLan, sameNic, sameNode, isPtp, type BuildGraphOptions, type L2Graph } from '../../lab/discovery/graph.js'
 import { parseL2Report, type L2Report } from '../../lab/discovery/report.js'
@@ -29,71 +30,11 @@ const TMP = mkdtempSync(join(tmpdir(), 'ptplab-solver-'))
 t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
 
 // ---------------------------------------------------------------- fixtures
-// A topology: node -> port -> { PCI device, function, LAN, receives PTP }.
-// Every port of a LAN hears the probes of every other port of that LAN
-// (the agent's "88b5" Remote set); a port that hears nobody has no "88b5"
-// entry, exactly like the agent, and is a vertex only through the "0000"
-// section (all local interfaces), which newer agents write. MACs are
-// deterministic, lower case in Remote sets (the parser normalises them).
-interface Port {
-  pci: string
-  fn?: string
-  lan?: string
-  ptp?: boolean // default true
-}
-type Topo = Record<string, Record<string, Port>>
-
-function reportTexts(topo: Topo): Map<string, string> {
-  const mac = new Map<string, string>()
-  Object.entries(topo).forEach(([node, ports], ni) =>
-    Object.keys(ports).forEach((p, pi) => mac.set(`${node}:${p}`, `02:6c:${(ni + 1).toString(16).padStart(2, '0')}:${(pi + 1).toString(16).padStart(2, '0')}:00:00`)),
-  )
-  const out = new Map<string, string>()
-  for (const [node, ports] of Object.entries(topo)) {
-    const rep: Record<string, Record<string, unknown>> = { '88b5': {}, '88f7': {}, '0000': {} }
-    for (const [p, s] of Object.entries(ports)) {
-      const Local = {
-        IfName: p,
-        IfMac: { Data: mac.get(`${node}:${p}`)!.toUpperCase() },
-        IfIndex: 2,
-        IfPci: { Device: s.pci, Function: s.fn ?? '0', Description: 'Ethernet controller: netdevsim', Subsystem: '' },
-        IfPTPCaps: { HwRx: true, HwTx: true, HwRawClock: true, PhcIndex: 0 },
-        IfUp: true,
-      }
-      const heard = Object.entries(topo).flatMap(([n2, ps]) =>
-        Object.entries(ps)
-          .filter(([p2, s2]) => s.lan !== undefined && s2.lan === s.lan && !(n2 === node && p2 === p))
-          .map(([p2]) => mac.get(`${n2}:${p2}`)!),
-      )
-      if (heard.length) rep['88b5']![p] = { Local, Remote: Object.fromEntries(heard.map((m) => [m, true])) }
-      if (s.ptp ?? true) rep['88f7']![p] = { Local, Remote: { '02:fe:00:00:00:01': true } }
-      rep['0000']![p] = { Local, Remote: {} }
-    }
-    out.set(node, JSON.stringify(rep, null, 2))
-  }
-  return out
-}
 const reportsOf = (topo: Topo) => new Map<string, L2Report>([...reportTexts(topo)].map(([n, text]) => [n, parseL2Report(text, `${n}.json`)]))
 const graphOf = (topo: Topo, opts?: BuildGraphOptions): L2Graph => buildGraph(reportsOf(topo), opts)
 
 // ptplab's default topology (topologies/default.yaml, upstream's CI lab).
-const DEFAULT: Topo = {
-  worker1: {
-    ens1f0: { pci: '0000:1f:01', fn: '0', lan: '1501' },
-    ens1f1: { pci: '0000:1f:01', fn: '1', lan: '1500' },
-    ens2f0: { pci: '0000:1f:02', fn: '0', lan: '1500' },
-    ens2f1: { pci: '0000:1f:02', fn: '1', lan: '1502' },
-  },
-  worker2: {
-    ens3f0: { pci: '0000:1f:03', fn: '0', lan: '1500' },
-    ens3f1: { pci: '0000:1f:03', fn: '1', lan: '1500' },
-  },
-  worker3: {
-    ens4f0: { pci: '0000:1f:04', lan: '1501' },
-    ens5f0: { pci: '0000:1f:05', lan: '1502' },
-    ens6f0: { pci: '0000:1f:06', lan: '1502' },
-  },
-}
+const DEFAULT: Topo = DEFAULT_TOPO
 const mapPorts = (topo: Topo, f: (node: string, port: string, p: Port) => Port | undefined): Topo =>
   Object.fromEntries(
     Object.entries(topo).map(([n, ps]) => [
