@@ -165,3 +165,14 @@ t.test('slave_clock_sync soak test from PTP_TEST_CONFIG_FILE', { skip }, async (
   t.match(r.stderr, /offset window \[-20000, 20000\] ns/, 'offsets from the test config file')
   t.notOk(existsSync(join('/run/ptplab', LAB)))
 })
+
+t.test('a switchless chain: the BC under test feeds its downstream slave directly', { skip }, async (t) => {
+  const LAB = 'it-chain'
+  t.teardown(() => cli(['down', '--name', LAB]))
+  const r = await cli(['run', '--name', LAB, '--topology', 'topologies/chain.yaml', '--mode', 'oc,bc'])
+  t.equal(r.code, 0, 'oc and bc pass on direct links', { stdout: r.stdout.slice(-3000), stderr: r.stderr.slice(-1500) })
+  t.match(r.stdout, /PASS\s+BC mid:ens2f1 \(slave port\) parent is edge2:ens3f0\s/, 'BC parent: the GM on its direct link')
+  t.match(r.stdout, /PASS\s+downstream edge1:ens1f0 parent is mid:ens2f0\s/, 'downstream parent: the BC master port')
+  t.match(r.stdout, /PASS\s+downstream edge1:ens1f0 stepsRemoved\s+2\n/)
+  t.same(await leftovers(LAB), nothingLeft)
+})
