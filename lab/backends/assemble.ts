@@ -8,7 +8,7 @@ import { configPair, hex2, type NsRef } from '../links/configpair.js'
 import { externalGmProfiles } from '../conformance/external-gm.js'
 import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
 import { StateRecorder, writeJsonAtomic, type Resource } from '../state/state.js'
-import { addNetns, setLinkUp } from '../sys/netns.js'
+import { addNetns } from '../sys/netns.js'
 import type { Spawned } from '../sys/spawn.js'
 import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
@@ -36,9 +36,12 @@ export interface LabOps {
 // configpair's IDs only name its default MACs (ours are explicit): any two
 // distinct bytes per pair do.
 let pairs = 0
-export async function wireVeth(a: LinkEnd, nsA: NsRef, b: LinkEnd, nsB: NsRef): Promise<void> {
+export async function wireVeth(a: LinkEnd, nsA: NsRef, b: LinkEnd, nsB: NsRef, o: { bDown?: boolean } = {}): Promise<void> {
   const n = pairs++ % 128
-  await configPair({ kind: 'veth', id1: 2 * n, id2: 2 * n + 1, ifname1: a.name, ifname2: b.name, ns1: nsA, ns2: nsB, mac1: a.mac, mac2: b.mac })
+  await configPair({
+    kind: 'veth', id1: 2 * n, id2: 2 * n + 1, ifname1: a.name, ifname2: b.name, ns1: nsA, ns2: nsB, mac1: a.mac, mac2: b.mac,
+    end2Down: o.bDown,
+  })
 }
 
 export const unpluggedMac = (i: number) => `02:00:00:ff:${hex2((i >> 8) & 0xff)}:${hex2(i & 0xff)}`
@@ -143,8 +146,10 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
     for (const [i, pt] of loose.entries()) {
       check()
       const far = { node: '', name: `u${i}`, mac: unpluggedMac(i) }
-      await wireVeth({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, await ops.nsOf(pt.node), far, { netns: holder })
-      await setLinkUp(holder, far.name, false)
+      // The far end is never brought up: the port never had a carrier (a
+      // carrier that went away would show late: the kernel's link watch
+      // delays operstate changes by up to a second).
+      await wireVeth({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, await ops.nsOf(pt.node), far, { netns: holder }, { bDown: true })
     }
   }
 

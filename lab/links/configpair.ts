@@ -44,6 +44,7 @@ export interface PairSpec {
   mac1?: string // default 00:11:22:33:ID1:ID2 (IDs as two hex digits)
   mac2?: string // default 00:11:22:33:ID2:ID1
   netdevsimFormat?: NetdevsimFormat // default auto: patched when PCI/CLK are given
+  end2Down?: boolean // veth: leave end 2 down, so end 1 has no carrier (an unplugged cable)
 }
 
 export interface OpenNs {
@@ -363,7 +364,7 @@ async function configVeth(spec: PairSpec, n: Normalized, deps: PairDeps): Promis
   deps.log(`veth ${n.ifname1} (${ns1.label}) <-> ${n.ifname2} (${ns2.label}) created`)
   try {
     await runArgv(deps, nsIp(ns1, ['link', 'set', 'dev', n.ifname1, 'up']))
-    await runArgv(deps, nsIp(ns2, ['link', 'set', 'dev', n.ifname2, 'up']))
+    if (!spec.end2Down) await runArgv(deps, nsIp(ns2, ['link', 'set', 'dev', n.ifname2, 'up']))
     const end = async (e: 1 | 2, ns: ResolvedNs, ifname: string, mac: string): Promise<CreatedEnd> => ({
       end: e,
       kind: 'veth',

@@ -8,7 +8,7 @@ import { labPaths } from '../../lab/paths.js'
 import { dockerAvailable } from '../../lab/images/images.js'
 import { LABEL_LAB } from '../../lab/backends/docker/backend.js'
 import { missingPrograms } from '../../lab/sys/run.js'
-import { cli, hostLinks, leftovers, nothingLeft, skipReason } from './helpers.js'
+import { cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 const skip =
   (await skipReason()) ||
@@ -20,7 +20,7 @@ const labContainers = (lab: string) => docker.listContainers({ all: true, filter
 
 t.test('run --backend docker: every mode passes, down leaves nothing', { skip }, async (t) => {
   const LAB = 'it-docker'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const linksBefore = await hostLinks()
   const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower'])
   t.equal(r.code, 0, 'all modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
@@ -34,7 +34,7 @@ t.test('run --backend docker: every mode passes, down leaves nothing', { skip },
 
 t.test('containers: names, labels, network none, ports wired with deterministic MACs', { skip }, async (t) => {
   const LAB = 'it-docker2'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const up = await cli(['up', '--backend', 'docker', '--name', LAB, '--topology', 'topologies/two-node.yaml'])
   t.equal(up.code, 0, 'up', { stderr: up.stderr })
   const cs = await labContainers(LAB)

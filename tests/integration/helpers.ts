@@ -86,3 +86,10 @@ export async function until<T>(what: string, timeoutMs: number, f: () => Promise
     await sleep(100)
   }
 }
+
+// A lab this test owns: whatever an earlier, crashed run left under that
+// name is removed first, and the lab is removed again when the test ends.
+export async function ownLab(t: { teardown(f: () => unknown): void }, lab: string): Promise<void> {
+  await cli(['down', '--name', lab])
+  t.teardown(() => cli(['down', '--name', lab]))
+}

@@ -14,7 +14,7 @@ import { listLinks } from '../../lab/sys/netns.js'
 import { missingPrograms, run } from '../../lab/sys/run.js'
 import { readState } from '../../lab/state/state.js'
 import { allPorts, linkOf, macFor } from '../../lab/topology/index.js'
-import { cli, leftovers, nothingLeft, skipReason } from './helpers.js'
+import { cli, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 // Each test is skipped, with the reason, where root, the lab's tools or
 // python3 (the probe agent's interpreter) are missing.
@@ -53,7 +53,7 @@ const nodeReport = (reports: Map<string, L2Report>, node: string) => {
 }
 
 t.test('default lab: the three VLANs are found through the switch, PTP on every port', { skip }, async (t) => {
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const up = await cli(['up', '--name', LAB])
   t.equal(up.code, 0, `up: ${up.stderr}`)
   const top = (await readState(LAB))!.topology // the lab's own model (name = LAB, which the MACs hash)
@@ -124,7 +124,7 @@ t.test('default lab: the three VLANs are found through the switch, PTP on every 
 })
 
 t.test('two-node lab: unplugged ports hear nothing and are not up; SKIP_INTERFACES drops ports', { skip }, async (t) => {
-  t.teardown(() => cli(['down', '--name', MINI]))
+  await ownLab(t, MINI)
   const up = await cli(['up', '--name', MINI, '--topology', 'topologies/two-node.yaml'])
   t.equal(up.code, 0, `up: ${up.stderr}`)
 

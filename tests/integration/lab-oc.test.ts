@@ -4,7 +4,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../lab/paths.js'
-import { cli, cliUntil, hostLinks, leftovers, nothingLeft, skipReason } from './helpers.js'
+import { cli, cliUntil, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 // Each test is skipped, with the reason, where root or the tools are missing.
 const skip = await skipReason()
@@ -13,7 +13,7 @@ const LAB = 'it-oc'
 
 t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, async (t) => {
   const linksBefore = await hostLinks()
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const up = await cli(['up', '--name', LAB])
   t.equal(up.code, 0, 'up', { stderr: up.stderr })
 
@@ -45,7 +45,7 @@ t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, asy
 })
 
 t.test('a second up of the same lab is refused and changes nothing', { skip }, async (t) => {
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   t.equal((await cli(['up', '--name', LAB, '--topology', 'topologies/two-node.yaml'])).code, 0)
   const again = await cli(['up', '--name', LAB, '--topology', 'topologies/two-node.yaml'])
   t.equal(again.code, 2)
@@ -55,7 +55,7 @@ t.test('a second up of the same lab is refused and changes nothing', { skip }, a
 })
 
 t.test('SIGINT during up rolls back everything', { skip }, async (t) => {
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const run = cliUntil(['up', '--name', LAB], /starting switch/)
   await run.seen
   run.child.kill('SIGINT')
@@ -65,7 +65,7 @@ t.test('SIGINT during up rolls back everything', { skip }, async (t) => {
 })
 
 t.test('down cleans up after a crash that lost the state file', { skip }, async (t) => {
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   t.equal((await cli(['up', '--name', LAB, '--topology', 'topologies/two-node.yaml'])).code, 0)
   // A crash mid-write: the state file is torn.
   await writeFile(labPaths(LAB).state, '{"version":1,"lab":')

@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { cli, leftovers, nothingLeft, skipReason } from './helpers.js'
+import { cli, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 import { missingPrograms } from '../../lab/sys/run.js'
 
 const skip = (await skipReason()) || ((await missingPrograms(['python3'])).length ? 'missing python3 (L2 discovery agent)' : false)
@@ -16,7 +16,7 @@ t.teardown(() => rm(tmp, { recursive: true, force: true }))
 
 t.test('oc,bc,dualnicbc,dualfollower on the default topology, one lab, logs collected', { skip }, async (t) => {
   const LAB = 'it-modes'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const junit = join(tmp, 'modes.xml')
   const logs = join(tmp, 'logs')
   const r = await cli(['run', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower', '--junit', junit], {
@@ -118,7 +118,7 @@ spec:
 
 t.test('Discovery mode: user PtpConfigs are classified (BC) and tested, and left in place', { skip }, async (t) => {
   const LAB = 'it-disc'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   t.equal((await cli(['up', '--name', LAB])).code, 0)
   await writeFile(join(tmp, 'user.yaml'), `${GM}---\n${BC}`)
   const apply = await cli(['apply', '--name', LAB, join(tmp, 'user.yaml')])
@@ -144,7 +144,7 @@ t.test('Discovery mode: user PtpConfigs are classified (BC) and tested, and left
 
 t.test('external grandmaster topology with EXTERNAL_GM=true', { skip }, async (t) => {
   const LAB = 'it-extgm'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const r = await cli(['run', '--name', LAB, '--topology', 'topologies/external-gm.yaml', '--mode', 'oc,bc'], { EXTERNAL_GM: 'true' })
   t.equal(r.code, 0, 'external GM modes pass', { stdout: r.stdout.slice(-3000), stderr: r.stderr.slice(-1500) })
   t.match(r.stdout, /external GM/)
@@ -155,7 +155,7 @@ t.test('external grandmaster topology with EXTERNAL_GM=true', { skip }, async (t
 
 t.test('slave_clock_sync soak test from PTP_TEST_CONFIG_FILE', { skip }, async (t) => {
   const LAB = 'it-soak'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const cfg = join(tmp, 'ptptestconfig.yaml')
   await writeFile(cfg, 'global:\n  maxoffset: 20000\n  minoffset: -20000\nsoaktest:\n  disable_all: false\n  slave_clock_sync:\n    spec:\n      enable: true\n      duration: 0.1\n      failure_threshold: 2\n    desc: "sync faults"\n')
   const r = await cli(['run', '--name', LAB, '--topology', 'topologies/two-node.yaml', '--mode', 'oc'], { PTP_TEST_CONFIG_FILE: cfg })
@@ -168,7 +168,7 @@ t.test('slave_clock_sync soak test from PTP_TEST_CONFIG_FILE', { skip }, async (
 
 t.test('a switchless chain: the BC under test feeds its downstream slave directly', { skip }, async (t) => {
   const LAB = 'it-chain'
-  t.teardown(() => cli(['down', '--name', LAB]))
+  await ownLab(t, LAB)
   const r = await cli(['run', '--name', LAB, '--topology', 'topologies/chain.yaml', '--mode', 'oc,bc'])
   t.equal(r.code, 0, 'oc and bc pass on direct links', { stdout: r.stdout.slice(-3000), stderr: r.stderr.slice(-1500) })
   t.match(r.stdout, /PASS\s+BC mid:ens2f1 \(slave port\) parent is edge2:ens3f0\s/, 'BC parent: the GM on its direct link')

@@ -335,6 +335,13 @@ t.test('veth: one atomic create with names and MACs in place, then up', async (t
   ])
 })
 
+t.test('veth: end2Down leaves the far end down (an unplugged cable)', async (t) => {
+  const f = fakeSystem({ netdevsim: false })
+  await configPair(base({ kind: 'veth', id1: 10, id2: 11, ifname2: 'u0', end2Down: true }), f.deps)
+  t.ok(f.events.includes(`run nsenter --net=${NS1} ip link set dev ens1f0 up`), 'the port is up')
+  t.notOk(f.events.some((e) => e.includes('ip link set dev u0 up')), 'the far end is never brought up')
+})
+
 t.test('veth: a failure after the create deletes the pair', async (t) => {
   const f = fakeSystem({ netdevsim: false })
   f.failOn((argv) => argv.includes('up') && argv.includes(`--net=${f.ns2}`))
