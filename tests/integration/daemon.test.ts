@@ -91,9 +91,10 @@ t.test('a changed profile is applied: old ptp4l stopped, new config running', { 
 t.test('a broken profile is reported and the last good one keeps running', { skip }, async (t) => {
   const pid = await ptp4lPid()
   await writeFile(profileFile(), '[{"name": "broken", ')
+  // 503 alone is not enough: a freshly started ptp4l is "not ready" too.
   const ready = await until('ready reports the error', 10_000, async () => {
     const r = await httpUnix(labPaths(LAB).readySock(NODE), '/ready')
-    return r.status === 503 && r
+    return r.status === 503 && /invalid profile file/.test(r.body) && r
   })
   t.match(ready.body, /invalid profile file/)
   t.match(ready.body, /keeping the last good configuration/)
