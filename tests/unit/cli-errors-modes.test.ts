@@ -7,7 +7,7 @@
 // this host is invisible and never touched: "no lab is up" is what every
 // command that gets as far as picking a lab must see.
 // Build first: npx tsc -p tsconfig.json (npm test does).
-import { DEFAULT_TOPO, reportTexts, type FixturePort as Port, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
+import { DEFAULT_TOPO, reportTexts, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
 import { execFile, execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

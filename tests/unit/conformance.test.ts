@@ -2,18 +2,14 @@
 // synthetic observations, the reports,
 // and the parsers they read (Prometheus text, pmc output), plus the CLI's
 // offset window and mode parsing.
-import { fileURLToPath } from 'node:url'
 import t from 'tap'
 import { parseModes, settingsFrom } from '../../lab/conformance/settings.js'
 import { parseTestConfig, resolveTestEnv } from '../../lab/conformance/testconfig.js'
 import { checkIdentityChain, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
 import { humanReport, junitXml, suitePassed, type SuiteResult } from '../../lab/conformance/report.js'
-import { InputError } from '../../lab/errors.js'
 import { clockOfPort, parsePmcOutput } from '../../lab/ptp/pmc-parse.js'
 import { findSample, parsePromText } from '../../lab/ptp/prom-text.js'
-import { loadTopologyFile, parseTopology } from '../../lab/topology/index.js'
 
-const topo = (name: string) => fileURLToPath(new URL(`../../topologies/${name}`, import.meta.url))
 const P = (node: string, port: string) => ({ node, port })
 
 // ---------------------------------------------------------- prom-text.ts

@@ -1,22 +1,13 @@
 // Discovery mode classification (lab/conformance/discovery-mode.ts,
 // REFERENCE section 7) from realistic PtpConfig YAML.
+import { inputError } from '../fixtures/errors.js'
 import t from 'tap'
-import { InputError } from '../../lab/errors.js'
 import { parsePtpConfigs, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { classifyDiscovery, profilePorts, type DiscoveryNode } from '../../lab/conformance/discovery-mode.js'
 import { bcConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/conformance/ptpconfigs.js'
 
 const F = 'ptpconfigs.yaml'
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InputError) return e
-    throw e
-  }
-  throw new Error('expected an InputError')
-}
 
 const NODES: DiscoveryNode[] = [
   { name: 'worker1', labels: { 'node-role.kubernetes.io/worker': '', 'ptp/clock-under-test': '' } },

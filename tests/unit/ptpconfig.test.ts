@@ -1,7 +1,7 @@
 import t from 'tap'
+import { inputError } from '../fixtures/errors.js'
 import { join } from 'node:path'
 import { writeFileSync } from 'node:fs'
-import { InputError } from '../../lab/errors.js'
 import {
   loadPtpConfigFiles,
   parsePtpConfigs,
@@ -13,16 +13,6 @@ import {
 
 const F = 'cfg.yaml'
 
-// Catches the InputError a call must throw.
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InputError) return e
-    throw e
-  }
-  throw new Error('expected an InputError')
-}
 
 const doc = (name: string, profile: string, extra = '') => `apiVersion: ptp.openshift.io/v1
 kind: PtpConfig

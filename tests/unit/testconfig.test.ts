@@ -1,5 +1,6 @@
 // ptptestconfig.yaml parsing and the conformance environment
 // (lab/conformance/testconfig.ts, REFERENCE section 7).
+import { inputError } from '../fixtures/errors.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -20,15 +21,6 @@ const F = 'ptptestconfig.yaml'
 const TMP = mkdtempSync(join(tmpdir(), 'ptplab-testconfig-'))
 t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
 
-function inputError(fn: () => unknown): InputError {
-  try {
-    fn()
-  } catch (e) {
-    if (e instanceof InputError) return e
-    throw e
-  }
-  throw new Error('expected an InputError')
-}
 
 async function inputErrorAsync(p: Promise<unknown>): Promise<InputError> {
   try {
