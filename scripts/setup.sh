@@ -18,6 +18,9 @@ missing=()
 for prog in "${!pkg[@]}"; do
   command -v "$prog" >/dev/null 2>&1 || PATH="$PATH:/usr/sbin:/sbin" command -v "$prog" >/dev/null 2>&1 || missing+=("${pkg[$prog]}")
 done
+# debootstrap verifies Debian's archive with this keyring (preinstalled on
+# Debian, not on Ubuntu).
+[[ -e /usr/share/keyrings/debian-archive-keyring.gpg ]] || missing+=(debian-archive-keyring)
 if ((${#missing[@]})); then
   want=$(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')
   if [[ $(id -u) -ne 0 ]]; then
