@@ -2,15 +2,11 @@
 // and checked up front so bad input fails before any lab is picked or
 // brought up.
 import { InputError } from '../errors.js'
+import type { OffsetWindow } from './checks.js'
 import { loadTestEnv, mapTestMode, type TestEnv } from './testconfig.js'
 
 export const MODES = ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'] as const
 export type Mode = (typeof MODES)[number]
-
-export interface OffsetWindow {
-  min: number
-  max: number
-}
 
 export interface TestSettings {
   modes: Mode[]
@@ -71,10 +67,4 @@ export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env)
 
 export async function testSettings(modeArg: string | undefined, env: Env = process.env): Promise<TestSettings> {
   return settingsFrom(modeArg, await loadTestEnv(env), env)
-}
-
-// Offset window alone (benchmark): env > lab default +/-10000 ns.
-export async function offsetWindow(env: Env = process.env): Promise<OffsetWindow> {
-  const te = await loadTestEnv(env)
-  return { min: te.offsets.min, max: te.offsets.max }
 }
