@@ -11,7 +11,7 @@ import { ifaceAlias } from '../lab/ptp/iface-alias.js'
 import { findSample, parsePromText } from '../lab/ptp/prom-text.js'
 import { ClockState, PortRole } from '../lab/ptp/types.js'
 import { testSettings, type TestSettings } from '../lab/conformance/settings.js'
-import { checkLabName, pickLab } from '../lab/state/labs.js'
+import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
@@ -218,4 +218,26 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
   const ok = rs.length === modes.length && rs.every(suitePassed)
   process.stdout.write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed
+}
+
+// Like `kind get clusters`: every lab on this host, also half-made ones.
+export async function cmdList(o: { json?: boolean }): Promise<number> {
+  const rows = []
+  for (const lab of await listLabs()) {
+    const st = await readState(lab).catch(() => undefined)
+    rows.push({
+      lab,
+      backend: st?.backend ?? 'unknown',
+      phase: st?.phase ?? 'no state (crashed? run: ptplab down --name ' + lab + ')',
+      nodes: st ? st.topology.nodes.length : 0,
+      since: st?.createdAt ?? '',
+      topology: st?.topologyFile ?? '',
+    })
+  }
+  if (o.json) process.stdout.write(JSON.stringify(rows, null, 2) + '\n')
+  else if (!rows.length) process.stdout.write('no labs\n')
+  else
+    for (const r of rows)
+      process.stdout.write(`${r.lab}\t${r.backend}\t${r.phase}\t${r.nodes} nodes\t${r.since}\t${r.topology}\n`)
+  return EXIT.ok
 }

@@ -2,7 +2,7 @@
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/settings.js'
-import { cmdDown, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
+import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
 import { cmdApply, cmdDelete, cmdGet, cmdLabel } from './cluster-commands.js'
 import { cmdConfigpair } from './configpair-command.js'
@@ -57,6 +57,13 @@ program
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
   .addOption(backendOpt())
   .action(wrap(cmdUp))
+
+program
+  .command('list')
+  .alias('ls')
+  .description('list the labs on this host: backend, phase, nodes')
+  .option('--json', 'machine-readable output')
+  .action(wrap(cmdList))
 
 program
   .command('status')

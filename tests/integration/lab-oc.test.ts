@@ -83,6 +83,8 @@ t.test('two labs side by side, each passes OC, down removes only its own', { ski
   })
   t.equal((await cli(['up', '--name', A, '--topology', 'topologies/two-node.yaml'])).code, 0)
   t.equal((await cli(['up', '--name', B, '--topology', 'topologies/two-node.yaml'])).code, 0)
+  const ls = JSON.parse((await cli(['list', '--json'])).stdout) as Array<{ lab: string; backend: string; phase: string; nodes: number }>
+  for (const lab of [A, B]) t.match(ls.find((r) => r.lab === lab), { backend: 'netns', phase: 'up', nodes: 2 }, `list shows ${lab}`)
   const [ra, rb] = await Promise.all([cli(['test', '--name', A]), cli(['test', '--name', B])])
   t.equal(ra.code, 0, 'lab A passes', { stdout: ra.stdout })
   t.equal(rb.code, 0, 'lab B passes', { stdout: rb.stdout })
