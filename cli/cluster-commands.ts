@@ -7,10 +7,23 @@ import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
 import { pickLab } from '../lab/state/labs.js'
 import { EXIT, progress } from './output.js'
 
-export async function cmdApply(files: string[], o: { name?: string }): Promise<number> {
+// --label NODE:KEY[=VALUE], repeatable: node labels applied with the configs.
+export function collectNodeLabel(v: string, acc: Array<[string, string]>): Array<[string, string]> {
+  const i = v.indexOf(':')
+  if (i <= 0) throw new InputError(`invalid --label ${JSON.stringify(v)}: expected NODE:KEY[=VALUE]`, { field: '--label' })
+  parseLabelArgs([v.slice(i + 1)]) // the same key rules as `ptplab label`
+  return [...acc, [v.slice(0, i), v.slice(i + 1)]]
+}
+
+export async function cmdApply(files: string[], o: { name?: string; label?: Array<[string, string]> }): Promise<number> {
   const configs = await loadPtpConfigFiles(files)
   const lab = await pickLab(o.name)
   const t = await loadRunningLab(lab)
+  // Labels first: the configs are then resolved against the labelled nodes.
+  for (const [node, label] of o.label ?? []) {
+    await setNodeLabels(lab, t, node, parseLabelArgs([label]))
+    progress(`node ${node} labelled ${label}`)
+  }
   await applyPtpConfigs(lab, t, configs)
   for (const c of configs) progress(`ptpconfig ${c.metadata.namespace}/${c.metadata.name} applied`)
   return EXIT.ok

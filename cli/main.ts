@@ -4,7 +4,7 @@ import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/settings.js'
 import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
-import { cmdApply, cmdDelete, cmdGet, cmdLabel } from './cluster-commands.js'
+import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
 import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
 import { cmdImagesBuild } from './images-command.js'
@@ -134,8 +134,9 @@ program
 
 program
   .command('apply')
-  .description('apply PtpConfig YAML to a running lab (the operator then writes every node profile)')
+  .description('apply PtpConfig YAML (and node labels) to a running lab; the operator then writes every node profile')
   .argument('<file...>', 'PtpConfig YAML files')
+  .option('--label <node:key[=value]>', 'also label a node (repeatable), e.g. worker1:ptp/clock-under-test', collectNodeLabel, [])
   .addOption(nameOpt())
   .action(wrap(cmdApply))
 
