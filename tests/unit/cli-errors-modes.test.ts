@@ -8,87 +8,18 @@
 // command that gets as far as picking a lab must see.
 // Build first: npx tsc -p tsconfig.json (npm test does).
 import { DEFAULT_TOPO, reportTexts, type FixtureTopo as Topo } from '../fixtures/l2-reports.js'
-import { execFile, execFileSync } from 'node:child_process'
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import t, { type Test } from 'tap'
-import { projectRoot } from '../../lab/paths.js'
+import { cliHarness } from '../fixtures/cli.js'
 
-const ROOT = projectRoot()
-const CLI = join(ROOT, 'bin', 'ptplab.js')
-const BUILT = join(ROOT, 'dist', 'cli', 'main.js')
-
-const TMP = mkdtempSync(join(tmpdir(), 'ptplab-cli-modes-'))
-t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
-const RUN_ROOT = join(TMP, 'run')
-mkdirSync(RUN_ROOT)
-const STUB_BIN = join(TMP, 'bin')
-mkdirSync(STUB_BIN)
-writeFileSync(join(STUB_BIN, 'ip'), '#!/bin/sh\n# ptplab test stub: no namespaces, no links\nexit 0\n')
-chmodSync(join(STUB_BIN, 'ip'), 0o755)
-
-const file = (name: string, text: string) => {
-  const p = join(TMP, name)
-  writeFileSync(p, text)
-  return p
-}
-
-// Every variable the test settings read: the caller's shell must not change what we see.
-const SCRUB = [
-  'PTPLAB_QUIET',
-  'PTPLAB_DEBUG',
-  'MIN_OFFSET_IN_NS',
-  'MAX_OFFSET_IN_NS',
-  'PTP_TEST_MODE',
-  'DISCOVERY_MODE',
-  'EXTERNAL_GM',
-  'PTP_TEST_CONFIG_FILE',
-  'SKIP_INTERFACES',
-  'KEEP_PTPCONFIG',
-  'COLLECT_POD_LOGS',
-  'LOG_TEST_MARKERS',
-  'LOG_ARTIFACTS_DIR',
-  'ENABLE_TEST_CASE',
-  'PTP_LOG_LEVEL',
-  'PTPLAB_SYNC_TIMEOUT_S',
-]
-
-function childEnv(env: Record<string, string>): Record<string, string | undefined> {
-  const base: Record<string, string | undefined> = { ...process.env, PTPLAB_RUN_ROOT: RUN_ROOT }
-  for (const k of SCRUB) delete base[k]
-  base.PATH = `${STUB_BIN}:${process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin'}`
-  return { ...base, ...env }
-}
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function ptplab(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: TMP, env: childEnv(env), timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-// One input error: exit 2, nothing on stdout, stderr matches every pattern.
-async function usageError(tt: Test, args: string[], patterns: Array<string | RegExp>, env: Record<string, string> = {}) {
-  const r = await ptplab(args, env)
-  tt.equal(r.code, 2, `exit code of ptplab ${args.join(' ')} (stderr: ${r.stderr.trim()})`)
-  tt.equal(r.stdout, '', 'nothing on stdout')
-  for (const p of patterns) {
-    if (typeof p === 'string') tt.ok(r.stderr.includes(p), `stderr names ${JSON.stringify(p)}: ${r.stderr.trim()}`)
-    else tt.match(r.stderr, p)
-  }
-  tt.match(r.stderr, /^ptplab: error: /, 'one error line')
-  tt.notMatch(r.stderr, /\n\s+at /, 'no stack trace')
-  return r
-}
+const h = cliHarness(t, { prefix: 'ptplab-cli-modes', stubIp: true })
+const { tmp: TMP, runRoot: RUN_ROOT, built: BUILT, ptplab, file } = h
+const childEnv = h.env
+// Every error here is one of ours: one "ptplab: error:" line.
+const usageError = (tt: Test, args: string[], patterns: Array<string | RegExp>, env: Record<string, string> = {}) =>
+  h.usageError(tt, args, patterns, env, { ptplabLine: true })
 
 // ---------------------------------------------------------------- L2 reports
 // As tests/unit/solver.test.ts writes them: every port of a LAN hears every

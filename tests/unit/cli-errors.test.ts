@@ -4,64 +4,17 @@
 // there) print exactly what they should. Nothing here brings a lab up, and
 // PTPLAB_RUN_ROOT points at a temporary directory so /run/ptplab is never
 // touched. Build first: npx tsc -p tsconfig.json (npm test does).
-import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import { projectRoot } from '../../lab/paths.js'
+import t from 'tap'
+import { cliHarness } from '../fixtures/cli.js'
 
-const ROOT = projectRoot()
-const CLI = join(ROOT, 'bin', 'ptplab.js')
-const BUILT = join(ROOT, 'dist', 'cli', 'main.js')
+const { tmp: TMP, runRoot: RUN_ROOT, built: BUILT, isBuilt, ptplab, file, usageError } = cliHarness(t, { prefix: 'ptplab-cli-errors' })
 
-const TMP = mkdtempSync(join(tmpdir(), 'ptplab-cli-errors-'))
-t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
-// Empty run root for every call, unless a test brings its own.
-const RUN_ROOT = join(TMP, 'run')
-mkdirSync(RUN_ROOT)
-
-const file = (name: string, text: string) => {
-  const p = join(TMP, name)
-  writeFileSync(p, text)
-  return p
-}
-
-interface Result {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-function ptplab(args: string[], env: Record<string, string> = {}): Promise<Result> {
-  const base: Record<string, string | undefined> = { ...process.env, PTPLAB_RUN_ROOT: RUN_ROOT }
-  // Settings from the caller's shell must not change what these tests see.
-  for (const k of ['PTPLAB_QUIET', 'PTPLAB_DEBUG', 'MIN_OFFSET_IN_NS', 'MAX_OFFSET_IN_NS']) delete base[k]
-  return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: TMP, env: { ...base, ...env }, timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
-
-if (!existsSync(BUILT)) {
+if (!isBuilt) {
   t.fail(`the CLI is not built (${BUILT} missing): run npx tsc -p tsconfig.json first`)
 } else {
   runTests()
-}
-
-// One input error: exit 2, nothing on stdout, and stderr matches every pattern.
-async function usageError(tt: Test, args: string[], patterns: Array<string | RegExp>, env: Record<string, string> = {}) {
-  const r = await ptplab(args, env)
-  tt.equal(r.code, 2, `exit code of ptplab ${args.join(' ')} (stderr: ${r.stderr.trim()})`)
-  tt.equal(r.stdout, '', 'nothing on stdout')
-  for (const p of patterns) {
-    if (typeof p === 'string') tt.ok(r.stderr.includes(p), `stderr names ${JSON.stringify(p)}: ${r.stderr.trim()}`)
-    else tt.match(r.stderr, p)
-  }
-  tt.notMatch(r.stderr, /\n\s+at /, 'no stack trace')
-  return r
 }
 
 const PTPCONFIG = `apiVersion: ptp.openshift.io/v1
