@@ -1,10 +1,9 @@
 // kubectl-like verbs on a running lab's stand-in API: apply PtpConfigs,
 // label nodes, delete PtpConfigs, list what is applied.
 import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../lab/cluster/store.js'
-import { loadRunningLab } from '../lab/conformance/suite.js'
 import { InputError } from '../lab/errors.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
-import { pickLab } from '../lab/state/labs.js'
+import { loadRunningLab, pickLab } from '../lab/state/labs.js'
 import { EXIT, progress } from './output.js'
 
 // --label NODE:KEY[=VALUE], repeatable: node labels applied with the configs.

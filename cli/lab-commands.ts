@@ -7,13 +7,15 @@ import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
 import { InputError } from '../lab/errors.js'
 import { defaultTopologyFile } from '../lab/paths.js'
-import { ifaceAlias } from '../lab/ptp/iface-alias.js'
-import { findSample, parsePromText } from '../lab/ptp/prom-text.js'
-import { ClockState, PortRole } from '../lab/ptp/types.js'
+import { parsePromText } from '../lab/ptp/prom-text.js'
+import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
+import { labNodeNames } from '../lab/backends/assemble.js'
+import { switchPorts } from '../lab/switch/profile.js'
+import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
 import { testSettings, type TestSettings } from '../lab/conformance/settings.js'
 import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
-import { loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
@@ -90,16 +92,14 @@ interface PortStatus {
   offsetNs?: number
 }
 
-const enumName = (o: Record<string, number>, v: number | undefined) =>
-  v === undefined ? undefined : (Object.entries(o).find(([, n]) => n === v)?.[0] ?? String(v))
+const nameOf = (o: Record<string, number>, v: number | undefined) => (v === undefined ? undefined : (enumName(o, v) ?? String(v)))
 
 export async function collectStatus(lab: string) {
   const st = await readState(lab)
   if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
   const t = st.topology
-  const names = [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
   const nodes = []
-  for (const n of names) {
+  for (const n of labNodeNames(t)) {
     let ds, samples
     try {
       ds = await daemonStatus(lab, n)
@@ -108,28 +108,27 @@ export async function collectStatus(lab: string) {
       nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
       continue
     }
-    const ports: PortStatus[] = []
-    const isSwitch = n === t.switch?.name
-    const portNames = isSwitch
-      ? t.links.filter((l) => l.b.kind === 'switch').map((l) => ({ port: l.switchPort!, link: `vlan ${l.vlan ?? 1}` }))
-      : (t.nodes.find((x) => x.name === n)?.nics.flatMap((c) => c.ports) ?? []).map((p) => {
-          const l = t.links.find((x) => (x.a.kind === 'port' && x.a.node === n && x.a.port === p) || (x.b.kind === 'port' && x.b.node === n && x.b.port === p))
-          const peer = !l ? 'unplugged' : l.b.kind === 'switch' ? `${t.switch?.name} vlan ${l.vlan ?? 1}` : 'direct'
-          return { port: p, link: peer }
-        })
-    for (const { port, link } of portNames) {
-      const role = findSample(samples, 'openshift_ptp_interface_role', { process: 'ptp4l', iface: port })?.value
-      const cs = findSample(samples, 'openshift_ptp_clock_state', { process: 'ptp4l', iface: ifaceAlias(port) })?.value
-      const off = findSample(samples, 'openshift_ptp_offset_ns', { from: 'master', process: 'ptp4l', iface: ifaceAlias(port) })?.value
-      ports.push({
+    const obs = { metrics: { [n]: samples }, clocks: {} }
+    const portNames =
+      n === t.switch?.name
+        ? switchPorts(t).map((sp) => ({ port: sp.port, link: `vlan ${sp.vlan}` }))
+        : (t.nodes.find((x) => x.name === n)?.nics.flatMap((c) => c.ports) ?? []).map((port) => {
+            const l = linkOf(t, n, port)
+            return { port, link: !l ? 'unplugged' : l.b.kind === 'switch' ? `${t.switch?.name} vlan ${l.vlan ?? 1}` : 'direct' }
+          })
+    const ports: PortStatus[] = portNames.map(({ port, link }) => {
+      const p = { node: n, port }
+      const role = roleOf(obs, p)
+      const slave = role === PortRole.SLAVE
+      return {
         node: n,
         port,
         link,
-        role: enumName(PortRole, role),
-        clockState: role === PortRole.SLAVE ? enumName(ClockState, cs) : undefined,
-        offsetNs: role === PortRole.SLAVE ? off : undefined,
-      })
-    }
+        role: nameOf(PortRole, role),
+        clockState: slave ? nameOf(ClockState, clockStateOf(obs, p)) : undefined,
+        offsetNs: slave ? offsetOf(obs, p) : undefined,
+      }
+    })
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,

@@ -197,39 +197,21 @@ async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck
     if (up) await ptplab(['down', '--name', lab]) // never leave the lab running
   }
 
-  log(`ptplab run --mode oc --name ${lab}`)
-  try {
-    const run = await ptplab(['run', '--mode', 'oc', '--name', lab], signal)
-    r.ocRunS = run.s
-    if (run.code !== 0) throw new Error(`ptplab run --mode oc failed (exit ${run.code}):\n${run.output.trimEnd()}`)
-  } finally {
-    if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
-  }
-
+  r.ocRunS = await timedThenDown(lab, ['run', '--mode', 'oc', '--name', lab], signal)
   if (!(await dockerAvailable())) {
     await buildImages({ progress: (m) => log(`images: ${m}`) }) // not timed: a one-off
-    try {
-      log(`ptplab up --backend docker --name ${lab}`)
-      r.dockerUpS = await ptplabOk('ptplab up --backend docker', ['up', '--backend', 'docker', '--name', lab], signal)
-    } finally {
-      if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
-    }
-    log(`ptplab run --backend docker --mode oc --name ${lab}`)
-    try {
-      const run = await ptplab(['run', '--backend', 'docker', '--mode', 'oc', '--name', lab], signal)
-      r.dockerOcRunS = run.s
-      if (run.code !== 0) throw new Error(`ptplab run --backend docker --mode oc failed (exit ${run.code}):\n${run.output.trimEnd()}`)
-    } finally {
-      if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
-    }
+    r.dockerUpS = await timedThenDown(lab, ['up', '--backend', 'docker', '--name', lab], signal)
+    r.dockerOcRunS = await timedThenDown(lab, ['run', '--backend', 'docker', '--mode', 'oc', '--name', lab], signal)
   } else log('no Docker engine answers: docker backend not measured')
+  r.fourModesS = await timedThenDown(lab, ['run', '--mode', 'oc,bc,dualnicbc,dualfollower', '--name', lab], signal)
+}
 
-  const modes = 'oc,bc,dualnicbc,dualfollower'
-  log(`ptplab run --mode ${modes} --name ${lab}`)
+// Wall time of a `ptplab ARGS` that must pass; whatever happens, the lab is
+// gone afterwards.
+async function timedThenDown(lab: string, args: string[], signal: AbortSignal): Promise<number> {
+  log(`ptplab ${args.join(' ')}`)
   try {
-    const run = await ptplab(['run', '--mode', modes, '--name', lab], signal)
-    r.fourModesS = run.s
-    if (run.code !== 0) throw new Error(`ptplab run --mode ${modes} failed (exit ${run.code}):\n${run.output.trimEnd()}`)
+    return await ptplabOk(`ptplab ${args.join(' ')}`, args, signal)
   } finally {
     if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
   }

@@ -1,7 +1,7 @@
 // Talking to lab daemons: HTTP over their unix sockets, never over IP.
 import { request } from 'node:http'
 import { labPaths } from '../paths.js'
-import { sleep } from '../sys/proc.js'
+import { pollUntil } from '../sys/proc.js'
 
 export function httpUnix(socketPath: string, path: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
@@ -44,10 +44,8 @@ export async function daemonMetrics(lab: string, node: string): Promise<string> 
 // Waits until every daemon answers on its ready socket (any status: an
 // empty profile is a valid answer; we need the process alive and listening).
 export async function waitDaemonsReady(lab: string, nodes: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
-  const end = Date.now() + timeoutMs
   const pending = new Set(nodes)
-  while (pending.size) {
-    if (signal?.aborted) throw new Error('interrupted')
+  const answered = async () => {
     for (const n of [...pending]) {
       try {
         await httpUnix(labPaths(lab).readySock(n), '/ready', 500)
@@ -56,9 +54,7 @@ export async function waitDaemonsReady(lab: string, nodes: string[], timeoutMs: 
         /* not listening yet */
       }
     }
-    if (!pending.size) break
-    if (Date.now() > end)
-      throw new Error(`daemons did not start within ${timeoutMs} ms: ${[...pending].join(', ')} (see ${labPaths(lab).logs})`)
-    await sleep(50)
+    return pending.size === 0
   }
+  await pollUntil(answered, timeoutMs, () => `the daemons of ${[...pending].join(', ')} (see ${labPaths(lab).logs})`, { intervalMs: 50, signal })
 }

@@ -2,7 +2,7 @@
 // observation of the lab: metrics samples per node plus pmc data sets.
 import { ifaceAlias } from '../ptp/iface-alias.js'
 import { findSample, type Sample } from '../ptp/prom-text.js'
-import { ClockState, PortRole } from '../ptp/types.js'
+import { ClockState, enumName, PortRole } from '../ptp/types.js'
 
 // One port of one node.
 export interface PortRef {
@@ -36,10 +36,8 @@ export interface OffsetWindow {
   max: number
 }
 
-const roleName = (v: number | undefined) =>
-  v === undefined ? 'no metric' : `${Object.entries(PortRole).find(([, n]) => n === v)?.[0] ?? 'UNKNOWN'} (${v})`
-const stateName = (v: number | undefined) =>
-  v === undefined ? 'no metric' : `${Object.entries(ClockState).find(([, n]) => n === v)?.[0] ?? '?'} (${v})`
+const roleName = (v: number | undefined) => (v === undefined ? 'no metric' : `${enumName(PortRole, v) ?? 'UNKNOWN'} (${v})`)
+const stateName = (v: number | undefined) => (v === undefined ? 'no metric' : `${enumName(ClockState, v) ?? '?'} (${v})`)
 
 export function roleOf(obs: Observation, p: PortRef): number | undefined {
   return findSample(obs.metrics[p.node] ?? [], 'openshift_ptp_interface_role', { process: 'ptp4l', iface: p.port })?.value

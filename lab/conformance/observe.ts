@@ -5,8 +5,7 @@ import { labPaths } from '../paths.js'
 import { clockOfPort } from '../ptp/pmc-parse.js'
 import { parsePromText, type Sample } from '../ptp/prom-text.js'
 import { pmcGet } from '../sys/pmc.js'
-import type { ClockView, Observation } from './checks.js'
-import type { PortRef } from './checks.js'
+import type { ClockView, Observation, PortRef } from './checks.js'
 
 export async function clockView(lab: string, prof: DaemonStatus['profiles'][number]): Promise<ClockView> {
   const rs = await pmcGet(prof.uds, prof.domain, labPaths(lab).tmp, ['DEFAULT_DATA_SET', 'PARENT_DATA_SET', 'CURRENT_DATA_SET'])
@@ -34,11 +33,23 @@ export async function observe(lab: string, nodes: string[], ports: PortRef[], sw
       }
     }),
   )
+  // One status per node and one pmc query per ptp4l: ports of one clock
+  // (a BC's slave and master ports) share the same data sets.
+  const statuses = new Map<string, Promise<DaemonStatus>>()
+  const status = (node: string) => {
+    if (!statuses.has(node)) statuses.set(node, daemonStatus(lab, node))
+    return statuses.get(node)!
+  }
+  const views = new Map<string, Promise<ClockView>>()
+  const view = (prof: DaemonStatus['profiles'][number]) => {
+    if (!views.has(prof.uds)) views.set(prof.uds, clockView(lab, prof))
+    return views.get(prof.uds)!
+  }
   const clocks: Record<string, ClockView> = {}
   for (const p of ports) {
     try {
-      const prof = (await daemonStatus(lab, p.node)).profiles.find((x) => x.ifaces.includes(p.port))
-      if (prof) clocks[key(p)] = await clockView(lab, prof)
+      const prof = (await status(p.node)).profiles.find((x) => x.ifaces.includes(p.port))
+      if (prof) clocks[key(p)] = await view(prof)
     } catch {
       /* daemon busy: this round has no data for it */
     }
@@ -46,8 +57,8 @@ export async function observe(lab: string, nodes: string[], ports: PortRef[], sw
   let switchClock: ClockView | undefined
   if (switchName) {
     try {
-      const prof = (await daemonStatus(lab, switchName)).profiles[0]
-      if (prof) switchClock = await clockView(lab, prof)
+      const prof = (await status(switchName)).profiles[0]
+      if (prof) switchClock = await view(prof)
     } catch {
       /* as above */
     }

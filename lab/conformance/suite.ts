@@ -2,14 +2,13 @@
 // (L2 discovery + solver for auto-configured modes, the user's PtpConfigs
 // in Discovery mode), turn them into a plan, run it, collect logs.
 import type { LabBackend } from '../backends/types.js'
-import { InputError } from '../errors.js'
 import { listPtpConfigs, nodeInfos } from '../cluster/store.js'
 import { discoverLab, type L2Report } from '../discovery/discover.js'
 import { buildGraph, realLans } from '../discovery/graph.js'
 import type { ProblemBase } from '../discovery/problems.js'
 import { solveBest, type SolveResult } from '../discovery/solver.js'
 import { labPaths } from '../paths.js'
-import { readState } from '../state/state.js'
+import { loadRunningLab } from '../state/labs.js'
 import type { Topology } from '../topology/index.js'
 import { classifyDiscovery } from './discovery-mode.js'
 import { runPlan, type TestHooks } from './engine.js'
@@ -17,13 +16,6 @@ import { buildPlan, describePlan, type ClockKind, type ClockSpec, type ModePlan,
 import type { SuiteResult } from './report.js'
 import type { Mode, TestSettings } from './settings.js'
 import { LogCollector } from './testlog.js'
-
-export async function loadRunningLab(lab: string): Promise<Topology> {
-  const st = await readState(lab)
-  if (!st) throw new InputError(`lab "${lab}" is not up (no state in ${labPaths(lab).dir}); run: ptplab up`)
-  if (st.phase !== 'up') throw new InputError(`lab "${lab}" is in phase "${st.phase}", not up; run: ptplab down --name ${lab}`)
-  return st.topology
-}
 
 // A solver assignment as a plan's roles (pure).
 export function rolesFromSolution(mode: Mode, s: SolveResult): PlanRoles {

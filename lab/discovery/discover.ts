@@ -9,10 +9,9 @@
 // upstream's agent reads from ethtool/lspci, which a veth does not have).
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { InputError } from '../errors.js'
 import type { LabBackend } from '../backends/types.js'
 import { projectRoot } from '../paths.js'
-import { readState } from '../state/state.js'
+import { loadRunningLab } from '../state/labs.js'
 import { allPorts, clusterNodes, type Port, type Topology } from '../topology/index.js'
 import { ETHERTYPE_PROBE as ETH_PROBE, ETHERTYPE_PTP as ETH_PTP, type L2Iface, type L2Report } from './report.js'
 
@@ -121,10 +120,7 @@ export async function discoverLab(
   o: { skipInterfaces?: string[]; durationMs?: number; progress?: (m: string) => void } = {},
 ): Promise<Map<string, L2Report>> {
   const progress = o.progress ?? (() => {})
-  const state = await readState(lab)
-  if (!state) throw new InputError(`lab ${lab} is not up (no state file); start it with: ptplab up --name ${lab}`)
-  if (state.phase !== 'up') throw new InputError(`lab ${lab} is not up (phase ${state.phase})`)
-  const t = state.topology
+  const t = await loadRunningLab(lab)
   const agent = agentPath()
   if (!existsSync(agent)) throw new Error(`probe agent missing: ${agent}`)
   const durationMs = o.durationMs ?? 1500

@@ -68,3 +68,7 @@ export type PtpEvent =
       clockId: string // "001122.fffe.334455"
       local: boolean // "selected local clock X as best master" vs "selected best master clock X"
     }
+
+// The name of an enum value (ClockState, PortRole), e.g. 1 -> "SLAVE".
+export const enumName = (e: Record<string, number>, v: number): string | undefined =>
+  Object.entries(e).find(([, n]) => n === v)?.[0]

@@ -2,8 +2,9 @@
 import { existsSync } from 'node:fs'
 import { readdir } from 'node:fs/promises'
 import { listNetns } from '../sys/netns.js'
-import { NETNS_PREFIX, runRoot } from '../paths.js'
-import { validName } from '../topology/index.js'
+import { labPaths, NETNS_PREFIX, runRoot } from '../paths.js'
+import { readState } from './state.js'
+import { validName, type Topology } from '../topology/index.js'
 import { InputError } from '../errors.js'
 
 // Labs with a run dir or at least one namespace (a crashed lab may have lost
@@ -33,4 +34,12 @@ export async function pickLab(name: string | undefined): Promise<string> {
   if (labs.length === 1) return labs[0]!
   if (labs.length === 0) throw new InputError('no lab is up; start one with: ptplab up')
   throw new InputError(`several labs are up (${labs.join(', ')}); choose one with --name`)
+}
+
+// The topology of a lab that is up; anything else is a usage error.
+export async function loadRunningLab(lab: string): Promise<Topology> {
+  const st = await readState(lab)
+  if (!st) throw new InputError(`lab ${lab} is not up (no state in ${labPaths(lab).dir}); start it with: ptplab up --name ${lab}`)
+  if (st.phase !== 'up') throw new InputError(`lab ${lab} is in phase "${st.phase}", not up; run: ptplab down --name ${lab}`)
+  return st.topology
 }

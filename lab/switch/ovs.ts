@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RunResult } from '../sys/run.js'
-import { sleep } from '../sys/proc.js'
+import { pollUntil } from '../sys/proc.js'
 import type { Spawned } from '../sys/spawn.js'
 
 export const BRIDGE = 'br0'
@@ -62,7 +62,7 @@ export class OvsSwitch {
       this.env,
     )
     if (dbSrv) await onSpawn('ovsdb-server', dbSrv)
-    await waitFor(() => existsSync(this.dbSock), 5000, 'ovsdb-server socket')
+    await pollUntil(() => existsSync(this.dbSock), 5000, 'ovsdb-server socket')
     await this.vsctl(['--no-wait', 'init'])
     const vswitchd = await this.host.spawn(
       ['ovs-vswitchd', `unix:${this.dbSock}`, '--disable-system', '--no-chdir', `--pidfile=${join(this.dir, 'ovs-vswitchd.pid')}`,
@@ -75,7 +75,7 @@ export class OvsSwitch {
 
   async addBridge(bridge = BRIDGE): Promise<void> {
     await this.vsctl(['add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev'])
-    await waitFor(() => existsSync(join(this.dir, `${bridge}.mgmt`)), 5000, `${bridge} management socket`)
+    await pollUntil(() => existsSync(join(this.dir, `${bridge}.mgmt`)), 5000, `${bridge} management socket`)
   }
 
   async addAccessPort(port: string, vlan: number, bridge = BRIDGE): Promise<void> {
@@ -85,14 +85,5 @@ export class OvsSwitch {
   async installFlows(bridge = BRIDGE): Promise<void> {
     await this.ofctl(['del-flows', this.mgmt(bridge)])
     for (const f of switchFlows()) await this.ofctl(['add-flow', this.mgmt(bridge), f])
-  }
-
-}
-
-export async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
-  const end = Date.now() + timeoutMs
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(25)
   }
 }

@@ -26,6 +26,24 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
 
+// Polls `cond` until it holds. Throws after timeoutMs, saying what it waited
+// for (a function: the message may depend on what is still missing), or as
+// soon as `signal` aborts.
+export async function pollUntil(
+  cond: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: string | (() => string),
+  o: { intervalMs?: number; signal?: AbortSignal } = {},
+): Promise<void> {
+  const end = Date.now() + timeoutMs
+  for (;;) {
+    if (o.signal?.aborted) throw new Error('interrupted')
+    if (await cond()) return
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
+    await sleep(o.intervalMs ?? 25)
+  }
+}
+
 // SIGTERM, wait up to graceMs, then SIGKILL whatever is left.
 export async function terminate(pids: number[], graceMs = 3000): Promise<void> {
   const send = (pid: number, sig: NodeJS.Signals) => {
