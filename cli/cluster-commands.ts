@@ -2,6 +2,8 @@
 // label nodes, delete PtpConfigs, list what is applied.
 import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../lab/cluster/store.js'
 import { InputError } from '../lab/errors.js'
+import { labelKey, labelValue } from '../lab/names.js'
+import { quote } from '../lab/text.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
 import { loadRunningLab, pickLab } from '../lab/state/labs.js'
 import { EXIT, progress } from './output.js'
@@ -47,9 +49,10 @@ export function parseLabelArgs(args: string[]): Record<string, string | null> {
     const body = remove ? a.slice(0, -1) : a
     const i = body.indexOf('=')
     const key = i < 0 ? body : body.slice(0, i)
-    if (!/^([a-z0-9]([-a-z0-9.]*[a-z0-9])?\/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$/.test(key))
-      throw new InputError(`invalid label ${JSON.stringify(a)}: expected KEY[=VALUE] or KEY-`, { field: 'label' })
-    out[key] = remove ? null : i < 0 ? '' : body.slice(i + 1)
+    const value = remove ? null : i < 0 ? '' : body.slice(i + 1)
+    const bad = labelKey(key) ?? (value === null ? undefined : labelValue(value))
+    if (bad) throw new InputError(`invalid label ${quote(a)}: expected KEY[=VALUE] or KEY-; ${labelKey(key) ? 'the key' : 'the value'} ${bad}`, { field: 'label' })
+    out[key] = value
   }
   if (!Object.keys(out).length) throw new InputError('no label given', { field: 'label' })
   return out

@@ -47,10 +47,13 @@ export function labPaths(lab: string) {
 }
 export type LabPaths = ReturnType<typeof labPaths>
 
-// Namespace names: `ptplab-<lab>.<node>`. Lab names never contain '.', so the
-// prefix `ptplab-<lab>.` belongs to exactly one lab.
+// Names of what a lab makes on the host (namespaces, containers):
+// `ptplab-<lab>.<node>`. Lab and node names never contain '.' (lab/names.ts),
+// so the prefix `ptplab-<lab>.` belongs to exactly one lab: lab "a" node
+// "b-c" and lab "a-b" node "c" get different names.
 export const NETNS_PREFIX = 'ptplab-'
 export const netnsPrefix = (lab: string) => `${NETNS_PREFIX}${lab}.`
-export const netnsName = (lab: string, node: string) => `${netnsPrefix(lab)}${node}`
+export const hostObjectName = (lab: string, node: string) => `${netnsPrefix(lab)}${node}`
+export const netnsName = hostObjectName
 // Holds the far ends of unlinked ports (an unplugged cable): kept down.
 export const unpluggedNetns = (lab: string) => `${netnsPrefix(lab)}_unplugged`

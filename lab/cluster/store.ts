@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
+import { checkName, dns1123Label, dns1123Subdomain, labelKey, labelValue } from '../names.js'
 import { buildConfigMap, type NodeInfo } from '../operator/resolve.js'
 import { parsePtpConfigs, toYaml, validatePtpConfig, type PtpConfig } from '../operator/ptpconfig.js'
 import { labPaths } from '../paths.js'
@@ -13,7 +14,15 @@ import { clusterNodes, type Topology } from '../topology/index.js'
 
 type LabelPatch = Record<string, Record<string, string | null>> // node -> key -> value (null: removed)
 
-const objectFile = (lab: string, c: PtpConfig) => join(labPaths(lab).ptpConfigs, `${c.metadata.namespace}.${c.metadata.name}.yaml`)
+// The stored file of one object, built from validated names only: a
+// namespace is a DNS-1123 label (no '.', no '/'), a name a DNS-1123
+// subdomain (no '/'), so "<namespace>.<name>.yaml" is one file in the
+// store dir and names one object.
+function objectFile(lab: string, namespace: string, name: string): string {
+  checkName(dns1123Label, namespace, 'PtpConfig namespace')
+  checkName(dns1123Subdomain, name, 'PtpConfig name')
+  return join(labPaths(lab).ptpConfigs, `${namespace}.${name}.yaml`)
+}
 
 export async function listPtpConfigs(lab: string): Promise<PtpConfig[]> {
   const dir = labPaths(lab).ptpConfigs
@@ -46,6 +55,10 @@ async function readLabelPatch(lab: string): Promise<LabelPatch> {
 export async function setNodeLabels(lab: string, t: Topology, node: string, labels: Record<string, string | null>): Promise<void> {
   if (!clusterNodes(t).some((n) => n.name === node))
     throw new InputError(`no cluster node ${JSON.stringify(node)} in lab ${lab} (nodes: ${clusterNodes(t).map((n) => n.name).join(', ')})`)
+  for (const [k, v] of Object.entries(labels)) {
+    checkName(labelKey, k, 'label key', { field: 'label' })
+    if (v !== null) checkName(labelValue, v, `value of label ${k}`, { field: 'label' })
+  }
   const patch = await readLabelPatch(lab)
   patch[node] = { ...(patch[node] ?? {}), ...labels }
   await writeJsonAtomic(labPaths(lab).labels, patch)
@@ -58,12 +71,12 @@ export async function applyPtpConfigs(lab: string, t: Topology, configs: PtpConf
   // (e.g. a recommended profile that exists nowhere) changes nothing.
   const next = [...(await listPtpConfigs(lab)).filter((x) => !configs.some((c) => sameObject(c, x))), ...configs]
   buildConfigMap(next, await nodeInfos(lab, t))
-  for (const c of configs) await writeTextAtomic(objectFile(lab, c), toYaml([c]))
+  for (const c of configs) await writeTextAtomic(objectFile(lab, c.metadata.namespace, c.metadata.name), toYaml([c]))
   await reconcile(lab, t)
 }
 
 export async function deletePtpConfigs(lab: string, t: Topology, names: string[], namespace = 'openshift-ptp'): Promise<void> {
-  for (const n of names) await rm(join(labPaths(lab).ptpConfigs, `${namespace}.${n}.yaml`), { force: true })
+  for (const n of names) await rm(objectFile(lab, namespace, n), { force: true })
   await reconcile(lab, t)
 }
 

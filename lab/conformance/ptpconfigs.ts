@@ -1,6 +1,7 @@
 // PtpConfigs the conformance suite creates for the roles it assigned
 // (REFERENCE section 7), modelled on upstream test/pkg/testconfig.
 import { InputError } from '../errors.js'
+import { checkName, ifName } from '../names.js'
 import type { PtpProfile } from '../ptp/types.js'
 import { PTP_NAMESPACE, type PtpConfig } from '../operator/ptpconfig.js'
 
@@ -24,9 +25,7 @@ function domainOf(o: GenOptions): number {
   return d
 }
 
-function checkIface(name: string): void {
-  if (!/^[^\s[\]/]+$/.test(name)) throw new InputError(`invalid interface name ${JSON.stringify(name)}`)
-}
+const checkIface = (name: string) => checkName(ifName, name, 'interface name')
 
 // [global] of upstream's BasePtp4lConfig, minus what the lab cannot take:
 // clock_class_threshold (unknown to linuxptp 3.1, ptp4l refuses the file),

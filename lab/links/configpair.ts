@@ -17,6 +17,7 @@
 import { access, open, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
+import { checkName, ifName } from '../names.js'
 import { run as realRun } from '../sys/run.js'
 
 // A network namespace: a process's (`pid`), an `ip netns` name, or a path
@@ -117,7 +118,6 @@ export function pairDeps(over: Partial<PairDeps> = {}): PairDeps {
 
 // ---------------------------------------------------------------- validation
 
-const IFNAME_RE = /^[A-Za-z0-9._-]{1,15}$/
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i
 const PCI_RE = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/i
 const NETNS_NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/
@@ -125,14 +125,7 @@ const NETNS_NAME_RE = /^[A-Za-z0-9_.-]{1,255}$/
 export const hex2 = (n: number) => n.toString(16).padStart(2, '0')
 export const defaultMac = (a: number, b: number) => `00:11:22:33:${hex2(a)}:${hex2(b)}`
 
-export function checkIfname(name: unknown, field: string): string {
-  if (typeof name !== 'string' || !IFNAME_RE.test(name) || name.startsWith('-') || name === '.' || name === '..')
-    throw new InputError(
-      `invalid interface name ${JSON.stringify(name)}: 1..15 characters of [A-Za-z0-9._-], not starting with '-'`,
-      { field },
-    )
-  return name
-}
+export const checkIfname = (name: unknown, field: string): string => checkName(ifName, name, 'interface name', { field })
 
 function checkId(v: unknown, field: string): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v < 0 || v > 255)

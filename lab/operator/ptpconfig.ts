@@ -5,7 +5,10 @@ import { LineCounter, parseAllDocuments, stringify } from 'yaml'
 import { dropNulls, fieldPath, lineFinder, valueAt, type Path } from '../yaml/where.js'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
+import { dns1123Label, dns1123Subdomain, labelKey, labelValue, type NameRule } from '../names.js'
+import { profileSafetyProblem } from '../ptp/owned-options.js'
 import type { PtpProfile } from '../ptp/types.js'
+import { quote } from '../text.js'
 
 export const PTP_NAMESPACE = 'openshift-ptp'
 const API_VERSION = 'ptp.openshift.io/v1'
@@ -220,13 +223,27 @@ export function validatePtpConfig(c: PtpConfig, file?: string): void {
   const fail = (path: Path, detail: string): never => {
     throw new InputError(detail, whereIs(c, path, file))
   }
+  // Names become object keys, file names in the lab's store and label
+  // selectors: the API server's own rules (lab/names.ts).
+  const named = (rule: NameRule, v: string, what: string, path: Path) => {
+    const problem = rule(v)
+    if (problem) fail(path, `invalid ${what} ${quote(v)}: ${problem}`)
+  }
   if (!c.metadata.name) fail(['metadata', 'name'], 'required field missing')
+  named(dns1123Subdomain, c.metadata.name, 'name', ['metadata', 'name'])
+  named(dns1123Label, c.metadata.namespace, 'namespace', ['metadata', 'namespace'])
+  for (const [k, v] of Object.entries(c.metadata.labels ?? {})) {
+    named(labelKey, k, 'label key', ['metadata', 'labels', k])
+    named(labelValue, v, 'label value', ['metadata', 'labels', k])
+  }
   const names = new Set<string>()
   c.spec.profile.forEach((p, i) => {
     const at = (...rest: Path): Path => ['spec', 'profile', i, ...rest]
     if (!p.name) fail(at('name'), `profile name required, got ${show(p.name)}`)
     if (names.has(p.name)) fail(at('name'), `duplicate profile name ${show(p.name)} in this PtpConfig`)
     names.add(p.name)
+    const unsafe = profileSafetyProblem(p)
+    if (unsafe) fail(at(unsafe.field), unsafe.problem)
     if (p.interface && p.ptp4lConf !== undefined) {
       let sections: string[] = []
       try {
@@ -257,6 +274,10 @@ export function validatePtpConfig(c: PtpConfig, file?: string): void {
     if (!Number.isInteger(r.priority) || r.priority < 0) {
       fail(['spec', 'recommend', i, 'priority'], `must be an integer >= 0, got ${show(r.priority)}`)
     }
+    r.match?.forEach((m, j) => {
+      if (m.nodeLabel !== undefined) named(labelKey, m.nodeLabel, 'node label key', ['spec', 'recommend', i, 'match', j, 'nodeLabel'])
+      if (m.nodeName !== undefined) named(dns1123Subdomain, m.nodeName, 'node name', ['spec', 'recommend', i, 'match', j, 'nodeName'])
+    })
   })
 }
 

@@ -3,6 +3,8 @@
 // files and spawns; the CLI uses the same plan for dry runs.
 import { InputError } from '../errors.js'
 import { getOption, interfacesOf, parsePtp4lConf, renderPtp4lConf, setOption } from './ptp4l-conf.js'
+import { cliInterfaces, splitOpts } from './opts.js'
+import { checkProfileSafety } from './owned-options.js'
 import type { PtpProfile } from './types.js'
 
 export interface RenderOptions {
@@ -31,72 +33,14 @@ export interface PlannedProfile {
 
 const hasPhc2sys = (p: PtpProfile) => (p.phc2sysOpts ?? '').trim() !== ''
 
-// Shell-like word split without a shell: whitespace separates words, single
-// quotes are literal, double quotes allow \" and \\, a backslash outside
-// quotes escapes the next character.
-export function splitOpts(opts: string): string[] {
-  const words: string[] = []
-  let word = ''
-  let inWord = false
-  let quote: "'" | '"' | undefined
-  for (let i = 0; i < opts.length; i++) {
-    const c = opts[i] as string
-    if (quote === "'") {
-      if (c === "'") quote = undefined
-      else word += c
-    } else if (quote === '"') {
-      if (c === '"') quote = undefined
-      else if (c === '\\' && (opts[i + 1] === '"' || opts[i + 1] === '\\')) word += opts[++i]
-      else word += c
-    } else if (/\s/.test(c)) {
-      if (inWord) words.push(word)
-      word = ''
-      inWord = false
-    } else {
-      inWord = true
-      if (c === "'" || c === '"') quote = c
-      else if (c === '\\' && i + 1 < opts.length) word += opts[++i]
-      else word += c
-    }
-  }
-  if (quote) throw new InputError(`unterminated ${quote} quote in options: ${opts}`)
-  if (inWord) words.push(word)
-  return words
-}
-
-// Drops "-f FILE" / "-fFILE" (the daemon owns the config file) and "-m"
-// (always passed once by us).
-function dropOwnedFlags(args: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string
-    if (a === '-f') i++
-    else if (a.startsWith('-f') && !a.startsWith('--')) continue
-    else if (a !== '-m') out.push(a)
-  }
-  return out
-}
-
-// ptp4l creates "-i" interfaces while parsing argv, before reading the
-// config file, so they are ports 1..k and config sections follow.
-function cliInterfaces(args: string[]): string[] {
-  const out: string[] = []
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string
-    if (a === '-i' && i + 1 < args.length) out.push(args[++i] as string)
-    else if (a.startsWith('-i') && a.length > 2) out.push(a.slice(2))
-  }
-  return out
-}
-
-const hasFlag = (args: string[], flag: string) => args.some((a) => a === flag || (a.startsWith(flag) && !a.startsWith('--')))
-
 export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): PlannedProfile[] {
   const seen = new Set<string>()
   profiles.forEach((p, i) => {
     if (typeof p.name !== 'string' || p.name.trim() === '') throw new InputError('profile name is missing or empty', { field: `[${i}].name` })
     if (seen.has(p.name)) throw new InputError(`duplicate profile name "${p.name}"`, { field: `[${i}].name` })
     seen.add(p.name)
+    // Daemon-owned options, interface and profile names (owned-options.ts).
+    checkProfileSafety(p, (f) => `[${i}].${f}`)
   })
   // Upstream order: profiles without phc2sys first, then by name (byte order).
   // Errors name the field by the profile's position in the input.
@@ -156,13 +100,11 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
     const withSched = (x: PlannedProcess): PlannedProcess => (sched ? { ...x, sched } : x)
 
     const processes: PlannedProcess[] = [
-      withSched({ process: 'ptp4l', config: configName, args: ['-f', configPath, '-m', ...dropOwnedFlags(ptp4lUser)] }),
+      withSched({ process: 'ptp4l', config: configName, args: ['-f', configPath, '-m', ...ptp4lUser.filter((a) => a !== '-m')] }),
     ]
     if (hasPhc2sys(p) && !opts.sharedClock) {
       const user = splitOpts(p.phc2sysOpts ?? '').filter((a) => a !== '-m')
-      const args = ['-m', ...user]
-      if (!hasFlag(user, '-z')) args.push('-z', udsPath)
-      if (!hasFlag(user, '-t')) args.push('-t', tag)
+      const args = ['-m', ...user, '-z', udsPath, '-t', tag]
       processes.push(withSched({ process: 'phc2sys', config: configName, args }))
     }
 

@@ -4,26 +4,25 @@ import { readdir } from 'node:fs/promises'
 import { listNetns } from '../sys/netns.js'
 import { labPaths, NETNS_PREFIX, runRoot } from '../paths.js'
 import { readState } from './state.js'
-import { validName, type Topology } from '../topology/index.js'
+import type { Topology } from '../topology/index.js'
+import { checkName, labName, validLabName } from '../names.js'
 import { InputError } from '../errors.js'
 
 // Labs with a run dir or at least one namespace (a crashed lab may have lost
 // its run dir but still hold namespaces).
 export async function listLabs(): Promise<string[]> {
   const names = new Set<string>()
-  if (existsSync(runRoot())) for (const d of await readdir(runRoot())) if (validName(d)) names.add(d)
+  if (existsSync(runRoot())) for (const d of await readdir(runRoot())) if (validLabName(d)) names.add(d)
   for (const ns of await listNetns()) {
     if (!ns.startsWith(NETNS_PREFIX)) continue
     const lab = ns.slice(NETNS_PREFIX.length).split('.')[0] ?? ''
-    if (validName(lab)) names.add(lab)
+    if (validLabName(lab)) names.add(lab)
   }
   return [...names].sort()
 }
 
 export function checkLabName(name: string, field = '--name'): string {
-  if (!validName(name))
-    throw new InputError(`invalid lab name ${JSON.stringify(name)}: use [a-z0-9-], start with a letter, at most 20 characters`, { field })
-  return name
+  return checkName(labName, name, 'lab name', { field })
 }
 
 // --name given: that lab. Otherwise the only lab there is, or an error

@@ -1,6 +1,6 @@
 // The lab state file: every resource is recorded before or as it is made, so
 // `down` can undo a crashed or half-finished `up`.
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { BackendKind } from '../backends/types.js'
 import type { Topology } from '../topology/index.js'
@@ -33,19 +33,20 @@ export async function readState(lab: string): Promise<LabState | undefined> {
 }
 
 // Write-then-rename so a crash never leaves a torn state file.
-export async function writeJsonAtomic(path: string, value: unknown): Promise<void> {
-  await mkdir(dirname(path), { recursive: true })
-  const tmp = `${path}.tmp-${process.pid}`
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n')
-  await rename(tmp, path)
-}
-
+// A failed write (ENOSPC) leaves no temporary file behind.
 export async function writeTextAtomic(path: string, text: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
   const tmp = `${path}.tmp-${process.pid}`
-  await writeFile(tmp, text)
-  await rename(tmp, path)
+  try {
+    await writeFile(tmp, text)
+    await rename(tmp, path)
+  } catch (e) {
+    await rm(tmp, { force: true })
+    throw e
+  }
 }
+
+export const writeJsonAtomic = (path: string, value: unknown) => writeTextAtomic(path, JSON.stringify(value, null, 2) + '\n')
 
 // Appends resources one at a time, persisting after each.
 export class StateRecorder {

@@ -1,2 +1,2 @@
 export * from './model.js'
-export { fieldPath, loadTopologyFile, parseTopology, validName } from './load.js'
+export { fieldPath, loadTopologyFile, parseTopology } from './load.js'

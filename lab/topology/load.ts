@@ -6,6 +6,8 @@ import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } fro
 import { z } from 'zod'
 import { InputError } from '../errors.js'
 import { fieldPath, type Path } from '../yaml/where.js'
+import { ifName, labName, type NameRule } from '../names.js'
+import { quote } from '../text.js'
 
 export { fieldPath }
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
@@ -34,14 +36,6 @@ const TopologySchema = z.strictObject({
   links: z.array(LinkSchema).optional(),
 })
 
-// Lab, node and switch names end up in container and cluster names.
-const NAME_RE = /^[a-z][a-z0-9-]{0,19}$/
-export const validName = (s: string) => NAME_RE.test(s) && !s.endsWith('-')
-// Linux interface names: IFNAMSIZ-1 bytes, no '/', ':' or whitespace; we are
-// stricter so names are also safe in shell commands and file names.
-const IFNAME_RE = /^[A-Za-z0-9._-]{1,15}$/
-const validIfName = (s: string) => IFNAME_RE.test(s) && !s.startsWith('-') && s !== '.' && s !== '..'
-const IFNAME_RULE = "use at most 15 of [A-Za-z0-9._-], not starting with '-', not '.' or '..'"
 const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}$/
 // PCI has 8 functions per device, and pciFunction is the port's position.
 const MAX_PORTS_PER_NIC = 8
@@ -157,12 +151,16 @@ export function parseTopology(text: string, file?: string): Topology {
   }
   const raw = parsed.data
 
-  if (!validName(raw.name)) {
-    fail(`invalid lab name ${q(raw.name)}: use ${NAME_RE.source} without a trailing '-'`, ['name'])
+  const named = (rule: NameRule, v: string, what: string, path: Path) => {
+    const problem = rule(v)
+    if (problem) fail(`invalid ${what} ${quote(v)}: ${problem}`, path)
+  }
+  named(labName, raw.name, 'lab name', ['name'])
+  {
   }
   const sw = raw.switch
-  if (sw && !validName(sw.name)) {
-    fail(`invalid switch name ${q(sw.name)}: use ${NAME_RE.source} without a trailing '-'`, ['switch', 'name'])
+  if (sw) {
+    named(labName, sw.name, 'switch name', ['switch', 'name'])
   }
 
   // Nodes, NICs, ports.
@@ -172,7 +170,7 @@ export function parseTopology(text: string, file?: string): Topology {
   let nicOrdinal = 0
   for (const [index, [name, rn]] of nodeEntries.entries()) {
     const np = ['nodes', name]
-    if (!validName(name)) fail(`invalid node name ${q(name)}: use ${NAME_RE.source} without a trailing '-'`, np)
+    named(labName, name, 'node name', np)
     if (RESERVED_NODE_NAMES.has(name)) fail(`node name ${q(name)} is reserved`, np)
     if (name === sw?.name) fail(`node name ${q(name)} is already the switch's name`, np)
     const nics: Nic[] = []
@@ -181,7 +179,7 @@ export function parseTopology(text: string, file?: string): Topology {
       const nicPath = [...np, 'nics', ni]
       nicOrdinal++
       if (nicOrdinal > MAX_NICS) fail(`too many NICs in the topology, at most ${MAX_NICS}`, nicPath)
-      if (!validIfName(rnic.name)) fail(`invalid NIC name ${q(rnic.name)}: ${IFNAME_RULE}`, [...nicPath, 'name'])
+      named(ifName, rnic.name, 'NIC name', [...nicPath, 'name'])
       if (nics.some((n) => n.name === rnic.name)) fail(`duplicate NIC name ${q(rnic.name)} on node ${q(name)}`, [...nicPath, 'name'])
       let pci: string
       if (rnic.pci !== undefined) {
@@ -197,7 +195,7 @@ export function parseTopology(text: string, file?: string): Topology {
       if (rnic.ports.length > MAX_PORTS_PER_NIC) fail(`NIC ${q(rnic.name)} has ${rnic.ports.length} ports, at most ${MAX_PORTS_PER_NIC}`, [...nicPath, 'ports'])
       for (const [pi, port] of rnic.ports.entries()) {
         const pp = [...nicPath, 'ports', pi]
-        if (!validIfName(port)) fail(`invalid port name ${q(port)}: ${IFNAME_RULE}`, pp)
+        named(ifName, port, 'port name', pp)
         const prev = portSeen.get(port)
         if (prev !== undefined) fail(`port ${q(port)} is listed twice on node ${q(name)} (also on NIC ${q(prev)})`, pp)
         portSeen.set(port, rnic.name)

@@ -277,8 +277,8 @@ t.test('checks before any write: existing device IDs, names taken in the namespa
 t.test('input errors name the field and change nothing', async (t) => {
   const f = fakeSystem()
   const bad: Array<[Partial<PairSpec> | Record<string, unknown>, string, RegExp]> = [
-    [{ ifname1: 'much-too-long-name0' }, 'ifname1', /1..15 characters/],
-    [{ ifname1: '-x' }, 'ifname1', /not starting with '-'/],
+    [{ ifname1: 'much-too-long-name0' }, 'ifname1', /must be 1..15 characters/],
+    [{ ifname1: '-x' }, 'ifname1', /must not start with '-'/],
     [{ ifname1: 'a/b' }, 'ifname1', /invalid interface name/],
     [{ ifname2: 'bad name' }, 'ifname2', /invalid interface name/],
     [{ id1: 256 }, 'id1', /0..255/],

@@ -1,6 +1,7 @@
 import t from 'tap'
 import { InputError } from '../../lab/errors.js'
-import { parseProfileFile, planProfiles, splitOpts } from '../../lab/ptp/render-profile.js'
+import { parseProfileFile, planProfiles } from '../../lab/ptp/render-profile.js'
+import { splitOpts } from '../../lab/ptp/opts.js'
 import type { PtpProfile } from '../../lab/ptp/types.js'
 
 const RUN = '/run/ptplab/n1'
@@ -17,7 +18,7 @@ t.test('splitOpts: whitespace, quotes, escapes; no shell', async (t) => {
 t.test('sorting, naming, config text, args', async (t) => {
   const profiles: PtpProfile[] = [
     { name: 'zeta', interface: 'ens2f0', ptp4lOpts: '-2 -s', phc2sysOpts: '-a -r -n 24' },
-    { name: 'beta', interface: 'ens1f0', ptp4lOpts: '-2 -f /etc/other.conf -m', phc2sysOpts: '  ', ptp4lConf: '[global]\ndomainNumber 24\nmessage_tag [mine]\nuds_address /var/run/ptp4l\n[ens1f0]\nmasterOnly 0\n' },
+    { name: 'beta', interface: 'ens1f0', ptp4lOpts: '-2 -m', phc2sysOpts: '  ', ptp4lConf: '[global]\ndomainNumber 24\n[ens1f0]\nmasterOnly 0\n' },
     { name: 'alpha', ptp4lConf: '[global]\nsummary_interval -4\n[ens3f0]\nmasterOnly 1\n[ens3f1]\n', ptpSchedulingPolicy: 'SCHED_FIFO', ptpSchedulingPriority: 10 },
   ]
   const plan = planProfiles(profiles, { runDir: `${RUN}/`, sharedClock: false })
@@ -54,8 +55,8 @@ summary_interval 1
 
 [ens1f0]
 masterOnly 0
-`, 'tag and socket overridden, summary_interval forced, existing interface section kept')
-  t.same(beta?.processes.map((p) => p.args), [['-f', `${RUN}/ptp4l.1.config`, '-m', '-2']], '-f pair and duplicate -m dropped; no phc2sys')
+`, 'tag and socket set, summary_interval forced, existing interface section kept')
+  t.same(beta?.processes.map((p) => p.args), [['-f', `${RUN}/ptp4l.1.config`, '-m', '-2']], 'duplicate -m dropped; no phc2sys')
   t.equal(beta?.processes[0]?.sched, undefined)
 
   t.equal(zeta?.domain, 0)
@@ -103,9 +104,10 @@ t.test('shared clock: unset summary_interval follows logSyncInterval (one offset
   t.notMatch(own?.configText, /summary_interval -4/)
 })
 
-t.test('phc2sys keeps user -z / -t, SCHED_FIFO default priority on both', async (t) => {
-  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -m -z /tmp/s -t "[tag x]"', ptpSchedulingPolicy: 'SCHED_FIFO' }], { runDir: RUN, sharedClock: false })
-  t.same(p?.processes[1]?.args, ['-m', '-a', '-r', '-z', '/tmp/s', '-t', '[tag x]'])
+t.test("phc2sys gets the daemon's -z / -t (a profile's own are refused), SCHED_FIFO default priority on both", async (t) => {
+  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -m', ptpSchedulingPolicy: 'SCHED_FIFO' }], { runDir: RUN, sharedClock: false })
+  t.same(p?.processes[1]?.args, ['-m', '-a', '-r', '-z', `${RUN}/ptp4l.0.socket`, '-t', '[ptp4l.0.config]'])
+  t.throws(() => planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -z /tmp/s' }], { runDir: RUN, sharedClock: false }), /phc2sys option -z/)
   t.same(p?.processes.map((x) => x.sched), [{ policy: 'SCHED_FIFO', priority: 65 }, { policy: 'SCHED_FIFO', priority: 65 }])
 })
 

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { PassThrough } from 'node:stream'
 import { buildImages, dockerAvailable } from '../../images/images.js'
-import { daemonEntry, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
+import { daemonEntry, hostObjectName, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
 import { deleteNetns, listNetns } from '../../sys/netns.js'
 import { missingPrograms, type RunResult } from '../../sys/run.js'
@@ -24,8 +24,8 @@ export const LABEL_NODE = 'ptplab.node'
 const NODE_BIN = '/usr/local/bin/node' // where the host's node binary is mounted
 export const CAPABILITIES = ['NET_ADMIN', 'NET_RAW', 'SYS_NICE', 'SYS_TIME', 'SYS_ADMIN', 'IPC_LOCK']
 
-// Container names: ptplab-<lab>-<node>; lab and node names are [a-z0-9-].
-export const containerName = (lab: string, node: string) => `ptplab-${lab}-${node}`
+// Container names: ptplab-<lab>.<node>, like the namespaces.
+export const containerName = hostObjectName
 
 export class DockerBackend implements LabBackend {
   readonly name = 'docker'
