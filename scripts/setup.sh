@@ -13,6 +13,9 @@ declare -A pkg=(
   [ovs-vswitchd]=openvswitch-switch [ovsdb-server]=openvswitch-switch [ovs-vsctl]=openvswitch-common
   [ip]=iproute2 [ethtool]=ethtool [tcpdump]=tcpdump [setpriv]=util-linux [python3]=python3
   [dockerd]=docker.io [debootstrap]=debootstrap
+  # the clock library (cc), the report browser test, workflow/script checks,
+  # manifest rendering, webhook test certificates
+  [cc]=gcc [chromium]=chromium [shellcheck]=shellcheck [kubectl]=kubernetes-client [openssl]=openssl [curl]=curl
 )
 missing=()
 for prog in "${!pkg[@]}"; do
