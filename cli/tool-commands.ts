@@ -1,7 +1,8 @@
 // Offline tools: what profiles a node gets, and what metrics a log produces.
-import { readFile } from 'node:fs/promises'
 import { basename } from 'node:path'
 import { InputError } from '../lab/errors.js'
+import { INPUTS, readInputFile } from '../lab/input.js'
+import { quote } from '../lab/text.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
 import { resolveNodeProfiles } from '../lab/operator/resolve.js'
 import { PtpExporter } from '../lab/ptp/exporter.js'
@@ -13,7 +14,7 @@ export function collectLabel(v: string, acc: Record<string, string>): Record<str
   const i = v.indexOf('=')
   const key = i < 0 ? v : v.slice(0, i)
   if (!/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(key))
-    throw new InputError(`invalid label key ${JSON.stringify(key)}`, { field: '--label' })
+    throw new InputError(`invalid label key ${quote(key)}`, { field: '--label' })
   return { ...acc, [key]: i < 0 ? '' : v.slice(i + 1) }
 }
 
@@ -24,16 +25,8 @@ export async function cmdProfiles(files: string[], o: { node: string; label: Rec
   return EXIT.ok
 }
 
-async function readInput(file: string, what: string): Promise<string> {
-  try {
-    return await readFile(file, 'utf8')
-  } catch (e) {
-    throw new InputError(`cannot read ${what}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
-  }
-}
-
 export async function cmdReplayLog(logFile: string, o: { node: string; config: string }): Promise<number> {
-  const conf = parsePtp4lConf(await readInput(o.config, 'ptp4l config'))
+  const conf = parsePtp4lConf(await readInputFile(o.config, INPUTS.ptp4lConfig))
   const ifaces = interfacesOf(conf)
   // The daemon tags lines with [ptp4l.N.config]; a hand-made config may
   // carry its own message_tag, else the file name stands in for it.
@@ -42,7 +35,7 @@ export async function cmdReplayLog(logFile: string, o: { node: string; config: s
   exporter.registerConfig(tag, ifaces)
   // Lines without a tag (plain `ptp4l -m` output) belong to config "".
   if (tag !== '') exporter.registerConfig('', ifaces)
-  for (const line of (await readInput(logFile, 'log file')).split('\n')) exporter.handleLine(line)
+  for (const line of (await readInputFile(logFile, INPUTS.log)).split('\n')) exporter.handleLine(line)
   process.stdout.write(await exporter.metricsText())
   return EXIT.ok
 }

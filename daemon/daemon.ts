@@ -2,8 +2,9 @@
 // supervises ptp4l/phc2sys and turns their log lines into metrics. The same
 // contract as upstream's linuxptp daemon (REFERENCE section 5).
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { INPUTS, readInputFile } from '../lab/input.js'
 import { PtpExporter } from '../lab/ptp/exporter.js'
 import { planProfiles, parseProfileFile, type PlannedProfile } from '../lab/ptp/render-profile.js'
 import { parsePmcOutput } from '../lab/ptp/pmc-parse.js'
@@ -60,9 +61,10 @@ export class Daemon {
   async poll(): Promise<void> {
     let bytes: string
     try {
-      bytes = existsSync(this.profileFile) ? await readFile(this.profileFile, 'utf8') : '[]'
+      // Bounded like every user file: a ConfigMap's size, a regular file.
+      bytes = existsSync(this.profileFile) ? await readInputFile(this.profileFile, INPUTS.profile) : '[]'
     } catch (e) {
-      return this.reject(`cannot read profile file ${this.profileFile}: ${(e as Error).message}`)
+      return this.reject((e as Error).message)
     }
     if (bytes === this.lastBytes) return
     this.lastBytes = bytes

@@ -25,3 +25,15 @@ export class InputError extends Error {
 }
 
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError
+
+// The run was interrupted (SIGINT/SIGTERM aborted its signal). The CLI maps
+// it to exit status 130. `cause`: what failed because of the interruption,
+// if anything did.
+export class InterruptedError extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('interrupted', options)
+    this.name = 'InterruptedError'
+  }
+}
+
+export const isInterrupted = (e: unknown): e is InterruptedError => e instanceof InterruptedError

@@ -12,11 +12,12 @@
 // section shaped like upstream's ({spec{enable, duration, failure_threshold,
 // custom_params}, desc}), since upstream's file carries sections its Go code
 // does not read (`master_offset`) and extensions add more.
-import { readFile } from 'node:fs/promises'
-import { LineCounter, parseDocument } from 'yaml'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
-import { dropNulls, fieldPath, lineFinder, valueAt, type Path } from '../yaml/where.js'
+import { INPUTS, readInputFile } from '../input.js'
+import { quote } from '../text.js'
+import { parseYaml, type YamlDoc } from '../yaml/parse.js'
+import { dropNulls, valueAt, type Path } from '../yaml/where.js'
 
 type Env = Record<string, string | undefined>
 
@@ -147,7 +148,7 @@ const fileSchema = z.strictObject({
 type RawFile = z.infer<typeof fileSchema>
 type RawSection = z.infer<typeof genericSection>
 
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
+const show = (v: unknown): string => (v === undefined ? 'nothing' : quote(v))
 
 const EXPECTED: Record<string, string> = {
   number: 'expected a number',
@@ -178,7 +179,7 @@ function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => Input
       what = `must be >= ${String(issue.minimum)}`
       break
     case 'invalid_value':
-      what = `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`
+      what = `must be one of ${issue.values.map((v) => quote(v)).join(', ')}`
       break
     default:
       what = issue.message
@@ -221,13 +222,8 @@ const KNOWN_SOAK_KEYS = new Set(['disable_all', 'duration', 'failure_threshold',
 
 // Parses one ptptestconfig.yaml document (an empty file is all defaults).
 export function parseTestConfig(text: string, file: string): TestConfigFile {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc })
-  const bad = doc.errors[0]
-  if (bad) throw new InputError(bad.message.split('\n')[0] ?? 'invalid YAML', { file, line: bad.linePos?.[0].line })
-  const line = lineFinder(doc, lc)
-  const where = (path: Path): InputErrorWhere => ({ file, line: line(path), ...(path.length > 0 && { field: fieldPath(path) }) })
-  const raw = dropNulls(doc.toJS())
+  const [{ value, where }] = parseYaml(text, file, { what: 'test config file' }) as [YamlDoc]
+  const raw = dropNulls(value)
   if (raw === undefined || raw === null) return defaultTestConfig()
   const r = fileSchema.safeParse(raw)
   if (!r.success) throw schemaError(r.error, raw, where)
@@ -261,13 +257,7 @@ export function parseTestConfig(text: string, file: string): TestConfigFile {
 }
 
 export async function loadTestConfig(path: string): Promise<TestConfigFile> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    throw new InputError(`cannot read: ${(e as Error).message}`, { file: path, field: 'PTP_TEST_CONFIG_FILE' })
-  }
-  return parseTestConfig(text, path)
+  return parseTestConfig(await readInputFile(path, INPUTS.testConfig, { field: 'PTP_TEST_CONFIG_FILE' }), path)
 }
 
 // ---------------------------------------------------------------------------
@@ -332,15 +322,15 @@ function boolEnv(env: Env, k: string, d: boolean): boolean {
   const s = v.trim().toLowerCase()
   if (['true', '1', 'yes'].includes(s)) return true
   if (['false', '0', 'no'].includes(s)) return false
-  throw new InputError(`${k}=${JSON.stringify(v)} is not a boolean (true or false)`, { field: k })
+  throw new InputError(`${k}=${quote(v)} is not a boolean (true or false)`, { field: k })
 }
 
 function intEnv(env: Env, k: string): number | undefined {
   const v = env[k]
   if (!set(v)) return undefined
-  if (!/^\s*[-+]?\d+\s*$/.test(v)) throw new InputError(`${k}=${JSON.stringify(v)} is not an integer number of nanoseconds`, { field: k })
+  if (!/^\s*[-+]?\d+\s*$/.test(v)) throw new InputError(`${k}=${quote(v)} is not an integer number of nanoseconds`, { field: k })
   const n = Number(v)
-  if (!Number.isSafeInteger(n)) throw new InputError(`${k}=${JSON.stringify(v)} is out of range`, { field: k })
+  if (!Number.isSafeInteger(n)) throw new InputError(`${k}=${quote(v)} is out of range`, { field: k })
   return n
 }
 
@@ -354,7 +344,7 @@ export function parseTestMode(v: string, field = 'PTP_TEST_MODE'): TestMode {
   const s = v.trim().toLowerCase()
   if (s === '') return 'OC'
   const m = TEST_MODES.find((x) => x.toLowerCase() === s)
-  if (!m) throw new InputError(`unknown test mode ${JSON.stringify(v)} (known: ${TEST_MODES.join(', ')})`, { field })
+  if (!m) throw new InputError(`unknown test mode ${quote(v)} (known: ${TEST_MODES.join(', ')})`, { field })
   return m
 }
 
@@ -405,7 +395,7 @@ export function resolveTestEnv(env: Env, fileConfig?: TestConfigFile): TestEnv {
   const collectPodLogs = boolEnv(env, 'COLLECT_POD_LOGS', false)
   const level = (env.PTP_LOG_LEVEL ?? '').trim().toLowerCase()
   if (level !== '' && !(LOG_LEVELS as readonly string[]).includes(level)) {
-    throw new InputError(`unknown log level ${JSON.stringify(env.PTP_LOG_LEVEL)} (known: ${LOG_LEVELS.join(', ')})`, { field: 'PTP_LOG_LEVEL' })
+    throw new InputError(`unknown log level ${quote(env.PTP_LOG_LEVEL)} (known: ${LOG_LEVELS.join(', ')})`, { field: 'PTP_LOG_LEVEL' })
   }
 
   return {

@@ -17,9 +17,11 @@
 // too. Unknown fields inside an entry (IfMaster, IfSlaveType, ptpAnnounces,
 // HasPtpPins, GnssDevice, ... of newer agents) are ignored, as Go's decoder
 // ignores them; missing optional fields get Go's zero values (PhcIndex: -1).
-import { readdir, readFile } from 'node:fs/promises'
+import { readdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
+import { errnoText, INPUTS, readInputFile } from '../input.js'
+import { excerpt, quote } from '../text.js'
 
 export const ETHERTYPE_PROBE = '88b5'
 export const ETHERTYPE_PTP = '88f7'
@@ -68,13 +70,13 @@ export interface L2Report {
 
 // ---------------------------------------------------------------- helpers
 
-const q = (v: unknown) => JSON.stringify(v) ?? String(v)
+const q = (v: unknown) => quote(v)
 
 function pathOf(segs: readonly string[]): string {
   let s = ''
   for (const seg of segs) {
     if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
-    else s += `[${q(seg)}]`
+    else s += `[${quote(seg, 40)}]`
   }
   return s
 }
@@ -244,7 +246,7 @@ export function parseL2Report(text: string, file?: string): L2Report {
     doc = JSON.parse(text)
   } catch (e) {
     const at = jsonErrorAt(text)
-    if (!at) throw new InputError(`invalid JSON: ${(e as Error).message.replace(/\s+/g, ' ')}`, { file })
+    if (!at) throw new InputError(`invalid JSON: ${excerpt((e as Error).message.replace(/\s+/g, ' '), 200)}`, { file, line: 1 })
     const before = text.slice(0, at.pos)
     const line = before.split('\n').length
     const column = at.pos - before.lastIndexOf('\n')
@@ -275,18 +277,12 @@ export async function loadL2Dir(dir: string): Promise<Map<string, L2Report>> {
   try {
     names = await readdir(dir)
   } catch (e) {
-    throw new InputError(`cannot read L2 report directory: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: dir })
+    throw new InputError(`cannot read L2 report directory: ${errnoText(e)}`, { file: dir })
   }
   const out = new Map<string, L2Report>()
   for (const name of names.filter((n) => n.endsWith('.json') && n.length > 5).sort()) {
     const file = join(dir, name)
-    let text: string
-    try {
-      text = await readFile(file, 'utf8')
-    } catch (e) {
-      throw new InputError(`cannot read L2 report: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file })
-    }
-    out.set(name.slice(0, -'.json'.length), parseL2Report(text, file))
+    out.set(name.slice(0, -'.json'.length), parseL2Report(await readInputFile(file, INPUTS.l2Report), file))
   }
   return out
 }

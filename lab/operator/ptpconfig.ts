@@ -1,10 +1,11 @@
 // The PtpConfig custom resource (REFERENCE section 6): parsing from YAML
 // files, the operator webhook's validation rules, and YAML output.
-import { readFile } from 'node:fs/promises'
-import { LineCounter, parseAllDocuments, stringify } from 'yaml'
-import { dropNulls, fieldPath, lineFinder, valueAt, type Path } from '../yaml/where.js'
+import { stringify } from 'yaml'
+import { dropNulls, fieldPath, valueAt, type Path } from '../yaml/where.js'
+import { parseYaml } from '../yaml/parse.js'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
+import { INPUTS, readInputFile } from '../input.js'
 import { dns1123Label, dns1123Subdomain, labelKey, labelValue, type NameRule } from '../names.js'
 import { profileSafetyProblem } from '../ptp/owned-options.js'
 import type { PtpProfile } from '../ptp/types.js'
@@ -40,7 +41,7 @@ export function whereIs(c: PtpConfig, path: Path, file?: string): InputErrorWher
   return { file: file ?? o?.file, line: o?.line(path), field: fieldPath(path) }
 }
 
-const show = (v: unknown): string => (v === undefined ? 'nothing' : JSON.stringify(v))
+const show = (v: unknown): string => (v === undefined ? 'nothing' : quote(v))
 
 // Strict schemas (CRD v1 fields the lab models): a typo in a profile must not
 // silently drop an option. The CRD's chronyd*/synce4l*/ptpSecretName fields
@@ -98,16 +99,11 @@ function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => Input
 // Parses every PtpConfig document of a YAML stream, applies the CRD schema
 // and the webhook rules (validatePtpConfig). Empty documents are skipped.
 export function parsePtpConfigs(text: string, file: string): PtpConfig[] {
-  const lc = new LineCounter()
   const out: PtpConfig[] = []
   const seen = new Map<string, number | undefined>()
-  for (const doc of parseAllDocuments(text, { lineCounter: lc })) {
-    const bad = doc.errors[0]
-    if (bad) throw new InputError(bad.message.split('\n')[0] ?? 'invalid YAML', { file, line: bad.linePos?.[0].line })
-    const line = lineFinder(doc, lc)
-    const raw = dropNulls(doc.toJS())
+  for (const { value, line, where } of parseYaml(text, file, { what: 'PtpConfig file', multi: true })) {
+    const raw = dropNulls(value)
     if (raw === undefined || raw === null) continue
-    const where = (path: Path): InputErrorWhere => ({ file, line: line(path), field: fieldPath(path) })
     const obj = raw as { kind?: unknown; apiVersion?: unknown }
     if (typeof raw !== 'object' || Array.isArray(raw) || obj.kind !== 'PtpConfig' || obj.apiVersion !== API_VERSION) {
       const got = typeof raw === 'object' && !Array.isArray(raw) ? `kind ${show(obj.kind)} apiVersion ${show(obj.apiVersion)}` : show(raw)
@@ -141,13 +137,7 @@ export async function loadPtpConfigFiles(paths: string[]): Promise<PtpConfig[]> 
   const out: PtpConfig[] = []
   const seen = new Map<string, string>()
   for (const p of paths) {
-    let text: string
-    try {
-      text = await readFile(p, 'utf8')
-    } catch (e) {
-      throw new InputError(`cannot read: ${(e as Error).message}`, { file: p })
-    }
-    for (const c of parsePtpConfigs(text, p)) {
+    for (const c of parsePtpConfigs(await readInputFile(p, INPUTS.ptpConfig), p)) {
       const key = `${c.metadata.namespace}/${c.metadata.name}`
       const first = seen.get(key)
       if (first !== undefined) {
@@ -168,7 +158,7 @@ export function ptp4lSections(conf: string): string[] {
     const line = raw.trim()
     if (!line.startsWith('[')) continue
     const end = line.indexOf(']')
-    if (end < 0) throw new Error(`section header ${JSON.stringify(line)} has no closing ']'`)
+    if (end < 0) throw new Error(`section header ${quote(line)} has no closing ']'`)
     out.push(line.slice(1, end).trim())
   }
   return out

@@ -3,6 +3,7 @@
 import { InputError } from '../errors.js'
 import type { PtpProfile } from '../ptp/types.js'
 import { whereIs, type PtpConfig, type PtpRecommend } from './ptpconfig.js'
+import { quote } from '../text.js'
 
 export interface NodeInfo {
   name: string
@@ -74,7 +75,7 @@ export function resolveNodeProfiles(configs: PtpConfig[], node: NodeInfo): Resol
   if (missing) {
     const e = entries.find(({ c, r }) => c.metadata.name === missing.config && r.profile === missing.profile)
     const where = e ? whereIs(e.c, ['spec', 'recommend', e.i, 'profile']) : {}
-    throw new InputError(`node ${JSON.stringify(node.name)}: recommended profile ${JSON.stringify(missing.profile)} is defined in no PtpConfig`, where)
+    throw new InputError(`node ${quote(node.name)}: recommended profile ${quote(missing.profile)} is defined in no PtpConfig`, where)
   }
   return { profiles: [...profiles.values()].sort(byName), matches }
 }

@@ -1,6 +1,7 @@
 // ptp4l/phc2sys option strings: split into words without a shell, and
 // read the interfaces ptp4l takes from its command line.
 import { InputError } from '../errors.js'
+import { excerpt } from '../text.js'
 
 // Shell-like word split without a shell: whitespace separates words, single
 // quotes are literal, double quotes allow \" and \\, a backslash outside
@@ -30,7 +31,7 @@ export function splitOpts(opts: string): string[] {
       else word += c
     }
   }
-  if (quote) throw new InputError(`unterminated ${quote} quote in options: ${opts}`)
+  if (quote) throw new InputError(`unterminated ${quote} quote in options: ${excerpt(opts)}`)
   if (inWord) words.push(word)
   return words
 }

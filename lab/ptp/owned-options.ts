@@ -57,7 +57,7 @@ export function ownedOptionProblem(program: OptionProgram, argv: string[]): stri
 export function ownedConfProblem(conf: Ptp4lConf): string | undefined {
   for (const s of conf.sections)
     for (const [key] of s.options)
-      if (OWNED_CONF[key]) return `ptp4lConf [${s.name}] sets ${key}, which is ${OWNED_CONF[key]}`
+      if (OWNED_CONF[key]) return `ptp4lConf [${excerpt(s.name, 40)}] sets ${key}, which is ${OWNED_CONF[key]}`
   return undefined
 }
 

@@ -6,6 +6,7 @@ import { getOption, interfacesOf, parsePtp4lConf, renderPtp4lConf, setOption } f
 import { cliInterfaces, splitOpts } from './opts.js'
 import { checkProfileSafety } from './owned-options.js'
 import type { PtpProfile } from './types.js'
+import { excerpt, quote } from '../text.js'
 
 export interface RenderOptions {
   runDir: string
@@ -37,7 +38,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
   const seen = new Set<string>()
   profiles.forEach((p, i) => {
     if (typeof p.name !== 'string' || p.name.trim() === '') throw new InputError('profile name is missing or empty', { field: `[${i}].name` })
-    if (seen.has(p.name)) throw new InputError(`duplicate profile name "${p.name}"`, { field: `[${i}].name` })
+    if (seen.has(p.name)) throw new InputError(`duplicate profile name ${quote(p.name)}`, { field: `[${i}].name` })
     seen.add(p.name)
     // Daemon-owned options, interface and profile names (owned-options.ts).
     checkProfileSafety(p, (f) => `[${i}].${f}`)
@@ -62,7 +63,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
       // Webhook rule (REFERENCE section 6): with `interface` set, only
       // [global] and [<interface>] may hold ports.
       const extra = interfacesOf(conf).filter((n) => n !== iface)
-      if (extra.length) throw new InputError(`ptp4lConf has section(s) ${extra.map((n) => `[${n}]`).join(', ')}; with interface "${iface}" only [global] and [${iface}] are allowed`, { field: field('ptp4lConf') })
+      if (extra.length) throw new InputError(`ptp4lConf has section(s) ${extra.slice(0, 3).map((n) => `[${excerpt(n, 40)}]`).join(', ')}${extra.length > 3 ? ', ...' : ''}; with interface ${quote(iface)} only [global] and [${excerpt(iface, 40)}] are allowed`, { field: field('ptp4lConf') })
       if (!conf.sections.some((s) => s.name === iface)) {
         // Port 1, as upstream puts the profile interface first.
         const at = conf.sections.findIndex((s) => s.name === 'global') + 1
@@ -72,7 +73,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
 
     const ptp4lUser = splitOpts(p.ptp4lOpts ?? '')
     const ifaces = [...new Set([...cliInterfaces(ptp4lUser), ...interfacesOf(conf)])]
-    if (ifaces.length === 0) throw new InputError(`profile "${p.name}" has no interface: set "interface" or add an [iface] section to ptp4lConf`, { field: field('interface') })
+    if (ifaces.length === 0) throw new InputError(`profile ${quote(p.name)} has no interface: set "interface" or add an [iface] section to ptp4lConf`, { field: field('interface') })
 
     conf = setOption(conf, 'global', 'message_tag', tag)
     conf = setOption(conf, 'global', 'uds_address', udsPath)
@@ -89,12 +90,12 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
 
     const domainText = getOption(conf, 'global', 'domainNumber') ?? '0'
     const domain = Number(domainText)
-    if (!/^\d+$/.test(domainText) || domain > 255) throw new InputError(`domainNumber "${domainText}" is not 0..255`, { field: field('ptp4lConf') })
+    if (!/^\d+$/.test(domainText) || domain > 255) throw new InputError(`domainNumber ${quote(domainText)} is not 0..255`, { field: field('ptp4lConf') })
 
     let sched: PlannedProcess['sched']
     if (p.ptpSchedulingPolicy === 'SCHED_FIFO') {
       const priority = p.ptpSchedulingPriority ?? 65
-      if (!Number.isInteger(priority) || priority < 1 || priority > 65) throw new InputError(`profile "${p.name}": SCHED_FIFO priority ${priority} is not 1..65`, { field: field('ptpSchedulingPriority') })
+      if (!Number.isInteger(priority) || priority < 1 || priority > 65) throw new InputError(`profile ${quote(p.name)}: SCHED_FIFO priority ${priority} is not 1..65`, { field: field('ptpSchedulingPriority') })
       sched = { policy: 'SCHED_FIFO', priority }
     }
     const withSched = (x: PlannedProcess): PlannedProcess => (sched ? { ...x, sched } : x)
@@ -130,7 +131,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 // JSON null means "unset" (Go pointers); unknown fields are ignored like
 // upstream's decoder does.
 function toProfile(raw: unknown, where: string, file: string, legacy: boolean): PtpProfile {
-  const at = (f: string) => (where ? `${where}.${f}` : f)
+  const at = (f: string) => (where ? `${where}.${f}` : f) // f may end in a user's key: callers excerpt it
   const bad = (f: string, want: string) => new InputError(`must be ${want}`, { file, field: at(f) })
   if (!isObject(raw)) throw new InputError('profile must be an object', { file, field: where || undefined })
   const out: Record<string, unknown> = {}
@@ -160,7 +161,7 @@ function toProfile(raw: unknown, where: string, file: string, legacy: boolean): 
   const settings = raw.ptpSettings
   if (settings !== undefined && settings !== null) {
     if (!isObject(settings)) throw bad('ptpSettings', 'an object of strings')
-    for (const [k, v] of Object.entries(settings)) if (typeof v !== 'string') throw bad(`ptpSettings.${k}`, 'a string')
+    for (const [k, v] of Object.entries(settings)) if (typeof v !== 'string') throw bad(`ptpSettings.${excerpt(k, 40)}`, 'a string')
     out.ptpSettings = { ...settings }
   }
   const plugins = raw.plugins
@@ -187,7 +188,7 @@ export function parseProfileFile(text: string, file: string): PtpProfile[] {
   try {
     doc = JSON.parse(text)
   } catch (e) {
-    throw new InputError(`invalid JSON: ${e instanceof Error ? e.message : String(e)}`, { file, line: lineOf(text, e) })
+    throw new InputError(`invalid JSON: ${excerpt(e instanceof Error ? e.message : String(e), 200)}`, { file, line: lineOf(text, e) })
   }
   if (doc === null) return []
   if (Array.isArray(doc)) return doc.map((p, i) => toProfile(p, `[${i}]`, file, false))

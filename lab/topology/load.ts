@@ -1,17 +1,16 @@
 // Parse and validate topology YAML. Structure is checked with zod, meaning
 // (names, references, cabling) by hand; every rejection is an InputError
 // carrying file, line and field path so the user can jump straight to it.
-import { readFile } from 'node:fs/promises'
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Document } from 'yaml'
 import { z } from 'zod'
 import { InputError } from '../errors.js'
-import { fieldPath, type Path } from '../yaml/where.js'
+import { INPUTS, readInputFile } from '../input.js'
+import { fieldPath, valueAt, type Path } from '../yaml/where.js'
+import { parseYaml } from '../yaml/parse.js'
 import { ifName, labName, type NameRule } from '../names.js'
 import { quote } from '../text.js'
-
-export { fieldPath }
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
 
+export { fieldPath }
 
 const VLAN_MSG = 'vlan must be an integer in 1..4094'
 const NicSchema = z.strictObject({
@@ -43,68 +42,11 @@ const MAX_NICS = 0xff // derived PCI device numbers are one byte
 // Reserved because macFor() takes the literal 'switch' to mean the switch.
 const RESERVED_NODE_NAMES = new Set(['switch'])
 
-const q = (v: unknown) => JSON.stringify(v) ?? String(v)
-
-const keyOf = (k: unknown) => (isScalar(k) ? String(k.value) : undefined)
-
-// Line of the field at `path` (its key, for mapping entries), or of the
-// nearest enclosing node that exists when the field itself is missing.
-function lineOf(doc: Document, lc: LineCounter, path: Path): number | undefined {
-  const lineAt = (n: unknown) => {
-    const r = (n as { range?: [number, number, number] } | null)?.range
-    return r ? lc.linePos(r[0]).line : undefined
-  }
-  let node: unknown = doc.contents
-  let line = lineAt(node)
-  for (const seg of path) {
-    let next: unknown
-    if (isMap(node)) {
-      const pair = node.items.find((p) => keyOf(p.key) === String(seg))
-      if (!pair) break
-      line = lineAt(pair.key) ?? line
-      next = pair.value
-    } else if (isSeq(node) && typeof seg === 'number') {
-      next = node.items[seg]
-      if (next === undefined) break
-      line = lineAt(next) ?? line
-    } else break
-    node = next
-  }
-  return line
-}
-
-// yaml reports a duplicate key by the key's offset; find its field path.
-function pathOfKeyAt(node: unknown, offset: number, path: Path = []): Path | undefined {
-  if (isMap(node)) {
-    for (const p of node.items) {
-      const k = keyOf(p.key) ?? '?'
-      if ((p.key as { range?: number[] } | null)?.range?.[0] === offset) return [...path, k]
-      const r = pathOfKeyAt(p.value, offset, [...path, k])
-      if (r) return r
-    }
-  } else if (isSeq(node)) {
-    for (const [i, item] of node.items.entries()) {
-      const r = pathOfKeyAt(item, offset, [...path, i])
-      if (r) return r
-    }
-  }
-  return undefined
-}
-
-function valueAt(data: unknown, path: Path): unknown {
-  let v = data
-  for (const seg of path) {
-    if (v === null || typeof v !== 'object') return undefined
-    v = (v as Record<string | number, unknown>)[seg]
-  }
-  return v
-}
-
 function describeIssue(iss: z.core.$ZodIssue, value: unknown): { path: Path; detail: string } {
   const path = iss.path.filter((s): s is string | number => typeof s !== 'symbol')
   if (iss.code === 'unrecognized_keys') {
     const key = iss.keys[0] ?? '?'
-    return { path: [...path, key], detail: `unknown field ${q(key)}` }
+    return { path: [...path, key], detail: `unknown field ${quote(key)}` }
   }
   if (value === undefined) return { path, detail: 'required field is missing' }
   let msg = iss.message
@@ -112,36 +54,16 @@ function describeIssue(iss: z.core.$ZodIssue, value: unknown): { path: Path; det
     const names: Record<string, string> = { record: 'a mapping', object: 'a mapping', array: 'a list' }
     msg = `expected ${names[iss.expected] ?? `a ${iss.expected}`}`
   }
-  return { path, detail: `${msg}, got ${q(value)}` }
+  return { path, detail: `${msg}, got ${quote(value)}` }
 }
 
 export function parseTopology(text: string, file?: string): Topology {
-  const lc = new LineCounter()
-  const doc = parseDocument(text, { lineCounter: lc })
+  const [d] = parseYaml(text, file, { what: 'topology file' })
   // Annotated so TypeScript narrows after calls (control flow needs explicit types).
-  const fail: (detail: string, path?: Path, line?: number) => never = (detail, path = [], line = lineOf(doc, lc, path)) => {
-    throw new InputError(detail, { file, line, field: fieldPath(path) || undefined })
+  const fail: (detail: string, path?: Path) => never = (detail, path = []) => {
+    throw new InputError(detail, d!.where(path))
   }
-
-  const yamlErr = doc.errors[0]
-  if (yamlErr) {
-    const line = yamlErr.linePos?.[0].line ?? lc.linePos(yamlErr.pos[0]).line
-    if (yamlErr.code === 'DUPLICATE_KEY') {
-      const path = pathOfKeyAt(doc.contents, yamlErr.pos[0]) ?? []
-      fail(`duplicate key ${q(path[path.length - 1])}`, path, line)
-    }
-    if (yamlErr.code === 'MULTIPLE_DOCS') fail('a topology file must hold exactly one YAML document', [], line)
-    const msg = yamlErr.message.split('\n')[0]?.replace(/ at line \d+, column \d+:?$/, '') ?? 'syntax error'
-    const src = text.split(/\r?\n/)[line - 1]?.trim()
-    fail(`YAML syntax error: ${msg}${src ? ` near ${q(src)}` : ''}`, [], line)
-  }
-
-  let data: unknown
-  try {
-    data = doc.toJS() // throws e.g. on alias bombs (maxAliasCount)
-  } catch (e) {
-    return fail(`YAML error: ${(e as Error).message}`)
-  }
+  const data = d!.value
   const parsed = TopologySchema.safeParse(data)
   if (!parsed.success) {
     const iss = parsed.error.issues[0]
@@ -156,8 +78,6 @@ export function parseTopology(text: string, file?: string): Topology {
     if (problem) fail(`invalid ${what} ${quote(v)}: ${problem}`, path)
   }
   named(labName, raw.name, 'lab name', ['name'])
-  {
-  }
   const sw = raw.switch
   if (sw) {
     named(labName, sw.name, 'switch name', ['switch', 'name'])
@@ -171,8 +91,8 @@ export function parseTopology(text: string, file?: string): Topology {
   for (const [index, [name, rn]] of nodeEntries.entries()) {
     const np = ['nodes', name]
     named(labName, name, 'node name', np)
-    if (RESERVED_NODE_NAMES.has(name)) fail(`node name ${q(name)} is reserved`, np)
-    if (name === sw?.name) fail(`node name ${q(name)} is already the switch's name`, np)
+    if (RESERVED_NODE_NAMES.has(name)) fail(`node name ${quote(name)} is reserved`, np)
+    if (name === sw?.name) fail(`node name ${quote(name)} is already the switch's name`, np)
     const nics: Nic[] = []
     const portSeen = new Map<string, string>() // port -> NIC, to catch repeats across NICs
     for (const [ni, rnic] of (rn.nics ?? []).entries()) {
@@ -180,27 +100,27 @@ export function parseTopology(text: string, file?: string): Topology {
       nicOrdinal++
       if (nicOrdinal > MAX_NICS) fail(`too many NICs in the topology, at most ${MAX_NICS}`, nicPath)
       named(ifName, rnic.name, 'NIC name', [...nicPath, 'name'])
-      if (nics.some((n) => n.name === rnic.name)) fail(`duplicate NIC name ${q(rnic.name)} on node ${q(name)}`, [...nicPath, 'name'])
+      if (nics.some((n) => n.name === rnic.name)) fail(`duplicate NIC name ${quote(rnic.name)} on node ${quote(name)}`, [...nicPath, 'name'])
       let pci: string
       if (rnic.pci !== undefined) {
-        if (!PCI_RE.test(rnic.pci)) fail(`invalid pci ${q(rnic.pci)}: expected "0000:1f:01" or "1f:01" (lowercase hex)`, [...nicPath, 'pci'])
+        if (!PCI_RE.test(rnic.pci)) fail(`invalid pci ${quote(rnic.pci)}: expected "0000:1f:01" or "1f:01" (lowercase hex)`, [...nicPath, 'pci'])
         pci = rnic.pci.length === 5 ? `0000:${rnic.pci}` : rnic.pci
       } else {
         pci = `0000:1f:${nicOrdinal.toString(16).padStart(2, '0')}`
       }
       const clash = nics.find((n) => n.pci === pci)
       if (clash) {
-        fail(`pci ${q(pci)} of NIC ${q(rnic.name)} is already used by NIC ${q(clash.name)} on node ${q(name)}`, rnic.pci !== undefined ? [...nicPath, 'pci'] : nicPath)
+        fail(`pci ${quote(pci)} of NIC ${quote(rnic.name)} is already used by NIC ${quote(clash.name)} on node ${quote(name)}`, rnic.pci !== undefined ? [...nicPath, 'pci'] : nicPath)
       }
-      if (rnic.ports.length > MAX_PORTS_PER_NIC) fail(`NIC ${q(rnic.name)} has ${rnic.ports.length} ports, at most ${MAX_PORTS_PER_NIC}`, [...nicPath, 'ports'])
+      if (rnic.ports.length > MAX_PORTS_PER_NIC) fail(`NIC ${quote(rnic.name)} has ${rnic.ports.length} ports, at most ${MAX_PORTS_PER_NIC}`, [...nicPath, 'ports'])
       for (const [pi, port] of rnic.ports.entries()) {
         const pp = [...nicPath, 'ports', pi]
         named(ifName, port, 'port name', pp)
         const prev = portSeen.get(port)
-        if (prev !== undefined) fail(`port ${q(port)} is listed twice on node ${q(name)} (also on NIC ${q(prev)})`, pp)
+        if (prev !== undefined) fail(`port ${quote(port)} is listed twice on node ${quote(name)} (also on NIC ${quote(prev)})`, pp)
         portSeen.set(port, rnic.name)
       }
-      if (portSeen.size > MAX_INDEX + 1) fail(`node ${q(name)} has more than ${MAX_INDEX + 1} ports`, [...nicPath, 'ports'])
+      if (portSeen.size > MAX_INDEX + 1) fail(`node ${quote(name)} has more than ${MAX_INDEX + 1} ports`, [...nicPath, 'ports'])
       nics.push({ name: rnic.name, pci, ports: [...rnic.ports] })
     }
     nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics, ...(rn.grandmaster ? { grandmaster: true } : {}) })
@@ -215,35 +135,35 @@ export function parseTopology(text: string, file?: string): Topology {
       const ep = ['links', index, 'endpoints', ei]
       const colon = s.indexOf(':')
       if (colon < 0) {
-        if (!sw) fail(`endpoint ${q(s)} names a switch, but the topology has no switch`, ep)
+        if (!sw) fail(`endpoint ${quote(s)} names a switch, but the topology has no switch`, ep)
         if (s === sw.name) return { kind: 'switch' }
         const hint = nodes.some((n) => n.name === s) ? `; a node endpoint needs a port, like "${s}:<port>"` : ''
-        return fail(`unknown endpoint ${q(s)}: expected "node:port" or the switch name ${q(sw.name)}${hint}`, ep)
+        return fail(`unknown endpoint ${quote(s)}: expected "node:port" or the switch name ${quote(sw.name)}${hint}`, ep)
       }
       const nodeName = s.slice(0, colon)
       const port = s.slice(colon + 1)
       const node = nodes.find((n) => n.name === nodeName)
-      if (!node) return fail(`unknown node ${q(nodeName)} in endpoint ${q(s)}`, ep)
+      if (!node) return fail(`unknown node ${quote(nodeName)} in endpoint ${quote(s)}`, ep)
       if (!node.nics.some((n) => n.ports.includes(port))) {
-        return fail(`unknown port ${q(port)} on node ${q(nodeName)} in endpoint ${q(s)}`, ep)
+        return fail(`unknown port ${quote(port)} on node ${quote(nodeName)} in endpoint ${quote(s)}`, ep)
       }
       return { kind: 'port', node: nodeName, port }
     })
     const [a, b] = ends as [Endpoint, Endpoint]
     const ep0 = ['links', index, 'endpoints']
-    if (a.kind === 'switch' && b.kind === 'switch') fail(`link connects the switch ${q(sw?.name)} to itself`, ep0)
+    if (a.kind === 'switch' && b.kind === 'switch') fail(`link connects the switch ${quote(sw?.name)} to itself`, ep0)
     if (a.kind === 'port' && b.kind === 'port' && a.node === b.node && a.port === b.port) {
-      fail(`link connects port ${q(`${a.node}:${a.port}`)} to itself`, ep0)
+      fail(`link connects port ${quote(`${a.node}:${a.port}`)} to itself`, ep0)
     }
     for (const [ei, e] of ends.entries()) {
       if (e.kind !== 'port') continue
       const key = `${e.node}:${e.port}`
       const prev = used.get(key)
-      if (prev !== undefined) fail(`port ${q(key)} is already used by links[${prev}]`, [...ep0, ei])
+      if (prev !== undefined) fail(`port ${quote(key)} is already used by links[${prev}]`, [...ep0, ei])
       used.set(key, index)
     }
     if (a.kind === 'port' && b.kind === 'port') {
-      if (rl.vlan !== undefined) fail(`vlan ${q(rl.vlan)} is only allowed on links to the switch`, ['links', index, 'vlan'])
+      if (rl.vlan !== undefined) fail(`vlan ${quote(rl.vlan)} is only allowed on links to the switch`, ['links', index, 'vlan'])
       return { index, a, b }
     }
     // Normalize: a = node port, b = switch.
@@ -258,11 +178,5 @@ export function parseTopology(text: string, file?: string): Topology {
 }
 
 export async function loadTopologyFile(path: string): Promise<Topology> {
-  let text: string
-  try {
-    text = await readFile(path, 'utf8')
-  } catch (e) {
-    throw new InputError(`cannot read topology file: ${(e as Error).message}`, { file: path })
-  }
-  return parseTopology(text, path)
+  return parseTopology(await readInputFile(path, INPUTS.topology), path)
 }

@@ -1,17 +1,16 @@
 // Where a field is in a YAML document: the path as users read it
 // (links[2].endpoints[0]) and its line, for errors that point at the spot.
 import { isMap, isNode, type Document, type LineCounter } from 'yaml'
+import { quote } from '../text.js'
 
 export type Path = readonly (string | number)[]
-
-const q = (v: unknown) => JSON.stringify(v) ?? String(v)
 
 export function fieldPath(path: Path): string {
   let s = ''
   for (const seg of path) {
     if (typeof seg === 'number') s += `[${seg}]`
     else if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
-    else s += `[${q(seg)}]`
+    else s += `[${quote(seg, 40)}]` // a key can be any string: an excerpt
   }
   return s
 }

@@ -193,7 +193,7 @@ t.test('loadL2Dir: unreadable directory or bad report is an InputError naming it
 
   const dir3 = join(TMP, 'subdir')
   mkdirSync(join(dir3, 'x.json'), { recursive: true })
-  await t.rejects(loadL2Dir(dir3), { name: 'InputError', file: join(dir3, 'x.json'), message: /cannot read L2 report: EISDIR/ })
+  await t.rejects(loadL2Dir(dir3), { name: 'InputError', file: join(dir3, 'x.json'), message: /cannot read L2 report: it is a directory, not a regular file/ })
 })
 
 // ---------------------------------------------------------------- graph

@@ -247,7 +247,7 @@ t.test('loadTestConfig', async (t) => {
   t.same(await loadTestConfig(p), parseTestConfig(UPSTREAM, F))
   const e = await inputErrorAsync(loadTestConfig(join(TMP, 'missing.yaml')))
   t.equal(e.file, join(TMP, 'missing.yaml'))
-  t.match(e.message, /cannot read: ENOENT/)
+  t.match(e.message, /cannot read test config file: ENOENT/)
   writeFileSync(p, 'global:\n  maxoffset: x\n')
   t.equal((await inputErrorAsync(loadTestConfig(p))).message, `${p}:2: global.maxoffset: expected an integer, got "x"`)
 })
