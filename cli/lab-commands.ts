@@ -5,7 +5,7 @@ import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
-import { InputError } from '../lab/errors.js'
+import { InputError, InterruptedError, isInterrupted } from '../lab/errors.js'
 import { defaultTopologyFile } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
@@ -40,21 +40,28 @@ export async function loadTopology(file: string | undefined, name: string | unde
   return { t, file: f }
 }
 
-// SIGINT/SIGTERM during a long step aborts it (up rolls back).
-export function interruptible(): { signal: AbortSignal; dispose: () => void } {
+// SIGINT/SIGTERM during `fn` aborts its signal: the running step ends, up
+// rolls back, run tears down. Once aborted, the command ends as interrupted
+// (exit 130) whatever it then returns or throws (a step that failed because
+// of the interruption, an error thrown as `new Error('interrupted')`).
+export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const ac = new AbortController()
   const onSig = () => {
-    progress('interrupted: cleaning up')
+    progress(ac.signal.aborted ? 'interrupted again: still cleaning up' : 'interrupted: cleaning up')
     ac.abort()
   }
   process.on('SIGINT', onSig)
   process.on('SIGTERM', onSig)
-  return {
-    signal: ac.signal,
-    dispose: () => {
-      process.off('SIGINT', onSig)
-      process.off('SIGTERM', onSig)
-    },
+  try {
+    const r = await fn(ac.signal)
+    if (ac.signal.aborted) throw new InterruptedError()
+    return r
+  } catch (e) {
+    if (ac.signal.aborted && !isInterrupted(e)) throw new InterruptedError({ cause: e })
+    throw e
+  } finally {
+    process.off('SIGINT', onSig)
+    process.off('SIGTERM', onSig)
   }
 }
 
@@ -63,13 +70,10 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
   const { t, file } = await loadTopology(o.topology, o.name)
   const backend = await backendByKind(kind)
   const started = Date.now()
-  const intr = interruptible()
-  try {
+  await interruptibly(async (signal) => {
     progress(`bringing up lab ${t.name} (${kind}) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
-    await upLab(backend, t, file, intr.signal)
-  } finally {
-    intr.dispose()
-  }
+    await upLab(backend, t, file, signal)
+  })
   progress(`lab ${t.name} is up (${((Date.now() - started) / 1000).toFixed(2)} s)`)
   return EXIT.ok
 }
@@ -182,13 +186,8 @@ export async function runSuites(lab: string, s: TestSettings, junit: string | un
 export async function cmdTest(o: { mode?: string; name?: string; junit?: string }): Promise<number> {
   const settings = await testSettings(o.mode)
   const lab = await pickLab(o.name)
-  const intr = interruptible()
-  try {
-    const rs = await runSuites(lab, settings, o.junit, intr.signal)
-    return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
-  } finally {
-    intr.dispose()
-  }
+  const rs = await interruptibly((signal) => runSuites(lab, settings, o.junit, signal))
+  return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
 }
 
 export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string }): Promise<number> {
@@ -197,23 +196,19 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
   const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()
-  const intr = interruptible()
-  let rs: SuiteResult[] = []
-  try {
+  const rs = await interruptibly(async (signal) => {
     progress(`bringing up lab ${t.name} (${kind}) from ${file}`)
     // A failed up rolls itself back; only a lab we brought up is torn down.
     const backend = await backendByKind(kind)
-    await upLab(backend, t, file, intr.signal)
+    await upLab(backend, t, file, signal)
     progress(`lab ${t.name} is up`)
     try {
-      rs = await runSuites(t.name, settings, o.junit, intr.signal)
+      return await runSuites(t.name, settings, o.junit, signal)
     } finally {
       if (!o.keep) await backend.down(t.name, progress)
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)
     }
-  } finally {
-    intr.dispose()
-  }
+  })
   const ok = rs.length === modes.length && rs.every(suitePassed)
   process.stdout.write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed

@@ -1,5 +1,6 @@
 // Process identity helpers: a pid alone can be reused, pid + start time cannot.
 import { readFile } from 'node:fs/promises'
+import { InterruptedError } from '../errors.js'
 
 export async function procStartTime(pid: number): Promise<string | undefined> {
   try {
@@ -37,7 +38,7 @@ export async function pollUntil(
 ): Promise<void> {
   const end = Date.now() + timeoutMs
   for (;;) {
-    if (o.signal?.aborted) throw new Error('interrupted')
+    if (o.signal?.aborted) throw new InterruptedError()
     if (await cond()) return
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
     await sleep(o.intervalMs ?? 25)

@@ -6,8 +6,9 @@ export class CommandError extends Error {
     readonly argv: string[],
     readonly exitCode: number | undefined,
     readonly stderr: string,
+    readonly signal?: string,
   ) {
-    super(`command failed (${exitCode ?? 'signal'}): ${argv.join(' ')}${stderr ? `\n${stderr.trim()}` : ''}`)
+    super(`command failed (${exitCode ?? signal ?? 'signal'}): ${argv.join(' ')}${stderr ? `\n${stderr.trim()}` : ''}`)
     this.name = 'CommandError'
   }
 }
@@ -19,7 +20,11 @@ export interface RunResult {
 }
 
 // Run a command and return its output; throws CommandError on non-zero exit
-// unless `allowFail` is set.
+// unless `allowFail` is set. The command runs in its own session (so its own
+// process group): Ctrl-C in a terminal signals the whole foreground group,
+// and a command killed by that SIGINT in the middle of `up` would turn an
+// orderly interruption (finish the step, roll back, exit 130) into a
+// failure. Only ptplab gets the signal; it stops between steps.
 export async function run(
   cmd: string,
   args: string[],
@@ -31,10 +36,11 @@ export async function run(
     timeout: opts.timeoutMs ?? 30_000,
     input: opts.input,
     stdin: opts.input === undefined ? 'ignore' : undefined,
+    detached: true,
   }
   const r = await execa(cmd, args, o)
   const res = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 }
-  if (res.exitCode !== 0 && !opts.allowFail) throw new CommandError([cmd, ...args], r.exitCode, res.stderr)
+  if (res.exitCode !== 0 && !opts.allowFail) throw new CommandError([cmd, ...args], r.exitCode, res.stderr, r.signal)
   return res
 }
 

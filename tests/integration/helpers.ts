@@ -27,8 +27,11 @@ export function cli(args: string[], env: Record<string, string> = {}): Promise<{
 }
 
 // Starts the CLI and resolves with the child once stderr contains `marker`.
-export function cliUntil(args: string[], marker: RegExp) {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] })
+// `job`: in a process group of its own, as a shell runs a job, so
+// process.kill(-child.pid, 'SIGINT') signals it the way Ctrl-C in a terminal
+// does: the CLI and every command it is running at that moment.
+export function cliUntil(args: string[], marker: RegExp, o: { job?: boolean } = {}) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], detached: o.job })
   let stderr = ''
   const exited = new Promise<number>((r) => child.on('close', (c, sig) => r(c ?? (sig ? 128 : 1))))
   const seen = new Promise<void>((resolve, reject) => {

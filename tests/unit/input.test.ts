@@ -8,7 +8,7 @@ import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { InputError } from '../../lab/errors.js'
-import { INPUTS, readInputFile } from '../../lab/input.js'
+import { INPUTS, readInputFile, type InputKind } from '../../lab/input.js'
 import { excerpt, quote } from '../../lab/text.js'
 import { parseYaml, YAML_MAX_DEPTH, YAML_MAX_NODES } from '../../lab/yaml/parse.js'
 import { inputError } from '../fixtures/errors.js'
@@ -20,7 +20,7 @@ const file = (name: string, data: string | Buffer) => {
   writeFileSync(p, data)
   return p
 }
-const refused = async (p: string, kind = INPUTS.topology) => {
+const refused = async (p: string, kind: InputKind = INPUTS.topology) => {
   try {
     await readInputFile(p, kind, { field: 'SOME_VAR' })
   } catch (e) {
