@@ -10,6 +10,7 @@ import { planProfiles, parseProfileFile, type PlannedProfile } from '../lab/ptp/
 import { parsePmcOutput } from '../lab/ptp/pmc-parse.js'
 import type { PtpProfile } from '../lab/ptp/types.js'
 import { pmc } from './pmc.js'
+import type { Trouble } from './output.js'
 import { Supervised } from './supervisor.js'
 
 export interface DaemonOptions {
@@ -23,6 +24,7 @@ export interface DaemonOptions {
   wrapper: string[] // e.g. ['setpriv', '--pdeathsig', 'TERM', '--'] or []
   log: (msg: string) => void // daemon's own messages
   out: (line: string) => void // child output, passed through like upstream
+  outputTroubles?: () => Trouble[] // destinations of those lines that fail now (disk full)
 }
 
 interface Running {
@@ -187,8 +189,17 @@ export class Daemon {
   }
 
   // Readiness: 503 with a reason until the config is applied, every process
-  // is up and each ptp4l has produced at least one parsed log event.
+  // is up and each ptp4l has produced at least one parsed log event. Lines
+  // that cannot be written (a full disk) are a warning in the reason, not a
+  // 503: PTP and the metrics are fine, and a 503 would take the node's
+  // metrics out of service.
   readiness(): { ready: boolean; reason: string } {
+    const r = this.ptpReadiness()
+    const warnings = (this.o.outputTroubles?.() ?? []).map((t) => `cannot write ${t.sink} since ${t.since} (${t.error}; ${t.dropped} lines dropped)`)
+    return warnings.length ? { ready: r.ready, reason: `${r.reason}; warning: ${warnings.join('; ')}` } : r
+  }
+
+  private ptpReadiness(): { ready: boolean; reason: string } {
     if (this.lastError) return { ready: false, reason: this.lastError }
     if (!this.applied) return { ready: false, reason: 'profile not applied yet' }
     for (const r of this.running) {
@@ -205,6 +216,7 @@ export class Daemon {
       sharedClock: this.o.sharedClock,
       readiness: this.readiness(),
       lastError: this.lastError ?? null,
+      output: this.o.outputTroubles?.() ?? [],
       profiles: this.running.map((r) => ({
         name: r.plan.profileName,
         config: r.plan.configName,

@@ -2,14 +2,25 @@
 // Entry of the linuxptp daemon program (one per node). Flags mirror
 // upstream's daemon; see `--help`.
 import { Command, InvalidArgumentError } from 'commander'
-import { createWriteStream, existsSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { Daemon } from './daemon.js'
 import { listen, parseListen } from './listen.js'
 import { discoverNics } from './nics.js'
+import { DaemonOutput, RotatingFile, stdioSink } from './output.js'
 
 const seconds = (v: string) => {
   const n = Number(v)
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('expected a positive number of seconds')
+  return n
+}
+
+// 10485760, 10Mi, 512Ki, 1Gi (kubelet's containerLogMaxSize style; K/M/G
+// are the same powers of 1024); 0 turns rotation off.
+const UNITS: Record<string, number> = { '': 1, K: 1024, Ki: 1024, M: 1024 ** 2, Mi: 1024 ** 2, G: 1024 ** 3, Gi: 1024 ** 3 }
+const bytes = (v: string) => {
+  const m = /^(\d+)(Ki?|Mi?|Gi?)?$/.exec(v.trim())
+  const n = m ? Number(m[1]) * UNITS[m[2] ?? '']! : NaN
+  if (!Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a size in bytes, e.g. 10485760, 10Mi or 512Ki (0: never rotate)')
   return n
 }
 
@@ -28,6 +39,7 @@ const program = new Command('ptplab-daemon')
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
   .option('--log-file <path>', 'also append all output (own messages and ptp4l/phc2sys lines) to this file')
+  .option('--log-max-bytes <size>', 'rotate --log-file at this size: it becomes <path>.1 (one rotated file kept)', bytes, 10 * 1024 ** 2)
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
@@ -42,6 +54,7 @@ const o = program.opts<{
   restartDelay: number
   pmcInterval: number
   logFile?: string
+  logMaxBytes: number
 }>()
 
 const node: string =
@@ -57,14 +70,14 @@ const metricsAddr = parseAddr(o.metricsListen)
 const readyAddr = parseAddr(o.readyListen)
 
 // A container's stdout goes to the engine; --log-file keeps a copy where the
-// lab's log collection reads it, as kubelet keeps pod logs.
-const logFile = o.logFile ? createWriteStream(o.logFile, { flags: 'a' }) : undefined
-const stamp = () => new Date().toISOString()
-const log = (msg: string) => {
-  const line = `${stamp()} daemon[${node}] ${msg}\n`
-  process.stderr.write(line)
-  logFile?.write(line)
-}
+// lab's log collection reads it, as kubelet keeps pod logs. A write that
+// fails (disk full) costs that line only, never the daemon.
+const stamp = (msg: string) => `${new Date().toISOString()} daemon[${node}] ${msg}`
+const output = new DaemonOutput(
+  { stdout: stdioSink(1), stderr: stdioSink(2), ...(o.logFile && { file: new RotatingFile(o.logFile, o.logMaxBytes) }) },
+  stamp,
+)
+const log = (msg: string) => output.log(stamp(msg))
 
 // setpriv gives each child PDEATHSIG: if this daemon is killed outright, its
 // ptp4l/phc2sys die with it instead of running on as orphans.
@@ -80,10 +93,8 @@ const daemon = new Daemon({
   pmcIntervalMs: o.pmcInterval * 1000,
   wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', '--'] : [],
   log,
-  out: (line) => {
-    process.stdout.write(line + '\n')
-    logFile?.write(line + '\n')
-  },
+  out: (line) => output.out(line),
+  outputTroubles: () => output.troubles(),
 })
 
 log(`resync period set to: ${o.updateInterval} [s]`)
