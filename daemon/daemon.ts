@@ -2,7 +2,7 @@
 // supervises ptp4l/phc2sys and turns their log lines into metrics. The same
 // contract as upstream's linuxptp daemon (REFERENCE section 5).
 import { existsSync } from 'node:fs'
-import { mkdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { INPUTS, readInputFile } from '../lab/input.js'
 import { PtpExporter } from '../lab/ptp/exporter.js'
@@ -78,20 +78,35 @@ export class Daemon {
     } catch (e) {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
-    this.lastError = undefined
-    // A failed apply (e.g. the run dir is not writable) is reported like a bad
-    // profile, and must not break the chain for the next change.
-    this.applying = this.applying.then(() => this.apply(profiles, plans)).catch((e: Error) => this.reject(`cannot apply profiles: ${e.message}`))
+    // A failed apply (e.g. the run dir is not writable, or full) is reported
+    // like a bad profile, must not break the chain for the next change, and
+    // is tried again at the next poll.
+    this.applying = this.applying
+      .then(async () => {
+        await this.apply(profiles, plans)
+        this.lastError = undefined
+      })
+      .catch((e: Error) => {
+        this.lastBytes = undefined
+        this.reject(`cannot apply profiles: ${e.message}`)
+      })
     await this.applying
   }
 
+  // Logged once per distinct reason (a failed apply is retried every poll).
   private reject(reason: string): void {
-    this.lastError = `${reason}; keeping the last good configuration`
-    this.o.log(`error: ${this.lastError}`)
+    const e = `${reason}; keeping the last good configuration`
+    if (e !== this.lastError) this.o.log(`error: ${e}`)
+    this.lastError = e
   }
 
   private async apply(profiles: PtpProfile[], plans: PlannedProfile[]): Promise<void> {
     if (this.stopped) return
+    // The new configs are written next to the running ones first: when that
+    // fails (a full disk) the running processes are left alone.
+    const staged = plans.map((plan) => `${plan.configPath}.new`)
+    const unstage = (e: unknown) => Promise.all(staged.map((f) => rm(f, { force: true }))).then(() => Promise.reject(e))
+    await Promise.all(plans.map((plan, i) => writeFile(staged[i]!, plan.configText))).catch(unstage)
     this.o.log('in applyNodePTPProfiles')
     await this.stopAll()
     this.o.log('updating NodePTPProfiles to:')
@@ -103,8 +118,8 @@ export class Daemon {
       this.o.log(`Phc2sysOpts: ${p.phc2sysOpts ?? ''}`)
     }
     this.o.log('------------------------------------')
+    await Promise.all(plans.map((plan, i) => rename(staged[i]!, plan.configPath))).catch(unstage)
     for (const plan of plans) {
-      await writeFile(plan.configPath, plan.configText)
       this.exporter.registerConfig(plan.configName, plan.ifaces)
       const r: Running = { plan, children: [], seenEvent: false }
       for (const pp of plan.processes) {

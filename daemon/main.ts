@@ -78,6 +78,7 @@ const output = new DaemonOutput(
   stamp,
 )
 const log = (msg: string) => output.log(stamp(msg))
+setInterval(() => output.retry(), 5000).unref()
 
 // setpriv gives each child PDEATHSIG: if this daemon is killed outright, its
 // ptp4l/phc2sys die with it instead of running on as orphans.

@@ -155,6 +155,13 @@ export class DaemonOutput {
     this.emit([this.stderr, this.file], line)
   }
 
+  // Tries the failing destinations again (with their recovery notice): one
+  // that rarely gets a line (stderr) would otherwise stay "failing" long
+  // after the disk has room again. The daemon calls it every few seconds.
+  retry(): void {
+    for (const g of [this.stdout, this.stderr, this.file]) if (g?.trouble) this.recover(g)
+  }
+
   // Destinations that are failing now.
   troubles(): Trouble[] {
     return [this.stdout, this.stderr, this.file].flatMap((g) => (g?.trouble ? [{ ...g.trouble }] : []))
@@ -168,15 +175,9 @@ export class DaemonOutput {
   // probe), so it precedes the lines that follow it. Reports go to the other
   // destinations only: a failing one never carries news of its own failure.
   private put(g: Guard, line: string): void {
-    const t = g.trouble
-    if (t) {
-      const back = `${g.sink.name} is writable again; ${t.dropped} lines were dropped since ${t.since} (${t.error})`
-      if (!this.tryWrite(g, this.stamp(back))) {
-        t.dropped++
-        return
-      }
-      g.trouble = undefined
-      this.notify(g, back)
+    if (g.trouble && !this.recover(g)) {
+      g.trouble.dropped++
+      return
     }
     if (this.tryWrite(g, line)) return
     if (g.trouble) {
@@ -185,6 +186,15 @@ export class DaemonOutput {
     }
     g.trouble = { sink: g.sink.name, error: g.lastError ?? 'write failed', since: this.now().toISOString(), dropped: 1 }
     this.notify(g, `warning: cannot write ${g.sink.name}: ${g.trouble.error}; dropping lines until it works again`)
+  }
+
+  private recover(g: Guard): boolean {
+    const t = g.trouble!
+    const back = `${g.sink.name} is writable again; ${t.dropped} lines were dropped since ${t.since} (${t.error})`
+    if (!this.tryWrite(g, this.stamp(back))) return false
+    g.trouble = undefined
+    this.notify(g, back)
+    return true
   }
 
   private tryWrite(g: Guard, line: string): boolean {

@@ -178,3 +178,19 @@ t.test('--log-max-bytes takes sizes as kubelet writes them, refuses the rest', {
     t.match(r.stderr, /--log-max-bytes.*expected a size in bytes/)
   }
 })
+
+t.test('retry(): a destination that rarely gets a line recovers too', async (t) => {
+  const stderr = new MemSink('stderr')
+  const file = new MemSink('log file x')
+  const out = new DaemonOutput({ stdout: new MemSink('stdout'), stderr, file }, stamp)
+  stderr.full = true
+  out.log(stamp('lost'))
+  t.match(out.troubles(), [{ sink: 'stderr', dropped: 1 }])
+  out.retry()
+  t.match(out.troubles(), [{ sink: 'stderr', dropped: 1 }], 'still full: nothing changes, nothing counted')
+  stderr.full = false
+  out.retry()
+  t.same(out.troubles(), [])
+  t.match(stderr.lines, [/^T daemon\[n1\] stderr is writable again; 1 lines were dropped since/])
+  t.match(file.lines.at(-1), /stderr is writable again/)
+})

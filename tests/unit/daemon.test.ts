@@ -68,3 +68,22 @@ t.test('an invalid file keeps the last good configuration and says why', async (
   await d.poll()
   t.same(d.readiness(), { ready: true, reason: 'ok (no profiles for this node)' })
 })
+
+t.test('a config that cannot be written (a full disk) leaves the running profile alone, and is tried again', async (t) => {
+  const { d, profiles, run, logs } = await setup(t)
+  await writeFile(profiles, profile)
+  await d.start()
+  t.same(d.status().profiles.map((p) => p.name), ['p'])
+  // The new config cannot be staged: a directory stands in its way.
+  await mkdir(join(run, 'ptp4l.0.config.new'))
+  await writeFile(profiles, JSON.stringify([{ name: 'q', interface: 'eth8', ptp4lOpts: '-2' }]))
+  await d.poll()
+  t.match(d.readiness(), { ready: false, reason: /cannot apply profiles: .*EISDIR.*keeping the last good configuration/ })
+  t.same(d.status().profiles.map((p) => p.name), ['p'], 'the old profile still runs')
+  await d.poll()
+  t.equal(logs.filter((l) => /error: cannot apply profiles/.test(l)).length, 1, 'retried at every poll, logged once')
+  await rm(join(run, 'ptp4l.0.config.new'), { recursive: true })
+  await d.poll() // the same bytes: tried again
+  t.same(d.status().profiles.map((p) => p.name), ['q'], 'applied once it can be written')
+  t.notMatch(d.readiness().reason, /cannot apply/)
+})
