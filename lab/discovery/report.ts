@@ -75,7 +75,7 @@ const q = (v: unknown) => quote(v)
 function pathOf(segs: readonly string[]): string {
   let s = ''
   for (const seg of segs) {
-    if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
+    if (/^[A-Za-z0-9_-]{1,40}$/.test(seg)) s += s ? `.${seg}` : seg
     else s += `[${quote(seg, 40)}]`
   }
   return s
@@ -157,8 +157,9 @@ function jsonErrorAt(text: string): { pos: number; what: string } | undefined {
 class Reader {
   constructor(readonly file: string | undefined) {}
 
+  // The document itself has no field: its first line stands in.
   fail(segs: readonly string[], detail: string): never {
-    throw new InputError(detail, { file: this.file, field: pathOf(segs) || undefined })
+    throw new InputError(detail, { file: this.file, ...(segs.length ? { field: pathOf(segs) } : { line: 1 }) })
   }
 
   object(v: unknown, segs: readonly string[]): Record<string, unknown> {

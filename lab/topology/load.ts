@@ -6,7 +6,7 @@ import { InputError } from '../errors.js'
 import { INPUTS, readInputFile } from '../input.js'
 import { fieldPath, valueAt, type Path } from '../yaml/where.js'
 import { parseYaml } from '../yaml/parse.js'
-import { ifName, labName, type NameRule } from '../names.js'
+import { ifName, labelKey, labelValue, labName, type NameRule } from '../names.js'
 import { quote } from '../text.js'
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
 
@@ -93,6 +93,11 @@ export function parseTopology(text: string, file?: string): Topology {
     named(labName, name, 'node name', np)
     if (RESERVED_NODE_NAMES.has(name)) fail(`node name ${quote(name)} is reserved`, np)
     if (name === sw?.name) fail(`node name ${quote(name)} is already the switch's name`, np)
+    // Node labels become Kubernetes labels: the API server's rules.
+    for (const [k, v] of Object.entries(rn.labels ?? {})) {
+      named(labelKey, k, 'label key', [...np, 'labels', k])
+      named(labelValue, v, 'label value', [...np, 'labels', k])
+    }
     const nics: Nic[] = []
     const portSeen = new Map<string, string>() // port -> NIC, to catch repeats across NICs
     for (const [ni, rnic] of (rn.nics ?? []).entries()) {

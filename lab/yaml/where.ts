@@ -9,7 +9,7 @@ export function fieldPath(path: Path): string {
   let s = ''
   for (const seg of path) {
     if (typeof seg === 'number') s += `[${seg}]`
-    else if (/^[A-Za-z0-9_-]+$/.test(seg)) s += s ? `.${seg}` : seg
+    else if (/^[A-Za-z0-9_-]{1,40}$/.test(seg)) s += s ? `.${seg}` : seg
     else s += `[${quote(seg, 40)}]` // a key can be any string: an excerpt
   }
   return s
