@@ -5,7 +5,7 @@ import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
-import { InputError, InterruptedError, isInterrupted } from '../lab/errors.js'
+import { InputError, InterruptedError } from '../lab/errors.js'
 import { defaultTopologyFile } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
@@ -57,7 +57,7 @@ export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>):
     if (ac.signal.aborted) throw new InterruptedError()
     return r
   } catch (e) {
-    if (ac.signal.aborted && !isInterrupted(e)) throw new InterruptedError({ cause: e })
+    if (ac.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError('interrupted', { cause: e })
     throw e
   } finally {
     process.off('SIGINT', onSig)

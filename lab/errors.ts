@@ -26,14 +26,11 @@ export class InputError extends Error {
 
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError
 
-// The run was interrupted (SIGINT/SIGTERM aborted its signal). The CLI maps
-// it to exit status 130. `cause`: what failed because of the interruption,
-// if anything did.
+// The user interrupted (SIGINT/SIGTERM): whatever was made is rolled back,
+// and the CLI exits 130. `cause`: what failed because of the interruption.
 export class InterruptedError extends Error {
-  constructor(options?: { cause?: unknown }) {
-    super('interrupted', options)
+  constructor(message = 'interrupted', options?: { cause?: unknown }) {
+    super(message, options)
     this.name = 'InterruptedError'
   }
 }
-
-export const isInterrupted = (e: unknown): e is InterruptedError => e instanceof InterruptedError
