@@ -180,10 +180,6 @@ export class DaemonOutput {
       return
     }
     if (this.tryWrite(g, line)) return
-    if (g.trouble) {
-      g.trouble.dropped++
-      return
-    }
     g.trouble = { sink: g.sink.name, error: g.lastError ?? 'write failed', since: this.now().toISOString(), dropped: 1 }
     this.notify(g, `warning: cannot write ${g.sink.name}: ${g.trouble.error}; dropping lines until it works again`)
   }

@@ -6,7 +6,7 @@
 // most limit+1 bytes are ever read, whatever the size fstat reports (/proc
 // files report 0). Every refusal is an InputError naming the file.
 import { constants, type Stats } from 'node:fs'
-import { open } from 'node:fs/promises'
+import { open, type FileHandle } from 'node:fs/promises'
 import { isUtf8 } from 'node:buffer'
 import { InputError, type InputErrorWhere } from './errors.js'
 
@@ -85,7 +85,7 @@ export async function readInputFile(path: string, kind: InputKind, where: Omit<I
 
 // Reads until end of file or `limit` bytes. `size` (from fstat) is only a
 // hint for the first buffer.
-async function readAtMost(fh: import('node:fs/promises').FileHandle, limit: number, size: number): Promise<Buffer> {
+async function readAtMost(fh: FileHandle, limit: number, size: number): Promise<Buffer> {
   let buf = Buffer.alloc(Math.min(limit, Math.max(size + 1, 64 * KiB)))
   let n = 0
   while (n < limit) {

@@ -171,12 +171,15 @@ t.test('--log-max-bytes takes sizes as kubelet writes them, refuses the rest', {
       c.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
       c.on('close', (code) => resolve({ code, stderr }))
     })
-  for (const ok of ['10485760', '10Mi', '512Ki', '1G', '0']) t.equal((await run(ok)).code, 0, `${ok} accepted`)
-  for (const bad of ['10MB', '-1', '1.5Mi', 'big']) {
-    const r = await run(bad)
-    t.not(r.code, 0, `${bad} refused`)
+  const good = ['10485760', '10Mi', '512Ki', '1G', '0']
+  const bad = ['10MB', '-1', '1.5Mi', 'big']
+  const rs = await Promise.all([...good, ...bad].map(run))
+  good.forEach((v, i) => t.equal(rs[i]!.code, 0, `${v} accepted`))
+  bad.forEach((v, i) => {
+    const r = rs[good.length + i]!
+    t.not(r.code, 0, `${v} refused`)
     t.match(r.stderr, /--log-max-bytes.*expected a size in bytes/)
-  }
+  })
 })
 
 t.test('retry(): a destination that rarely gets a line recovers too', async (t) => {
