@@ -11,7 +11,7 @@ import { EXIT, progress } from './output.js'
 // --label NODE:KEY[=VALUE], repeatable: node labels applied with the configs.
 export function collectNodeLabel(v: string, acc: Array<[string, string]>): Array<[string, string]> {
   const i = v.indexOf(':')
-  if (i <= 0) throw new InputError(`invalid --label ${JSON.stringify(v)}: expected NODE:KEY[=VALUE]`, { field: '--label' })
+  if (i <= 0) throw new InputError(`invalid --label ${quote(v)}: expected NODE:KEY[=VALUE]`, { field: '--label' })
   parseLabelArgs([v.slice(i + 1)]) // the same key rules as `ptplab label`
   return [...acc, [v.slice(0, i), v.slice(i + 1)]]
 }

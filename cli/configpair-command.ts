@@ -14,6 +14,7 @@ import {
   type PairSpec,
 } from '../lab/links/configpair.js'
 import { EXIT } from './output.js'
+import { quote } from '../lab/text.js'
 
 export const CONFIGPAIR_HELP = `usage: configpair [options] ID1 ID2 IFNAME CLK1 CLK2 CONTAINER1 CONTAINER2 [PCI1 PCI2]
        (also: ptplab configpair ...)
@@ -94,7 +95,7 @@ const FIELD: Record<string, string> = {
 }
 
 function parseInt10(v: string, field: string, what: string): number {
-  if (!/^[0-9]+$/.test(v)) throw new InputError(`${what}: expected a number, got ${JSON.stringify(v)}`, { field })
+  if (!/^[0-9]+$/.test(v)) throw new InputError(`${what}: expected a number, got ${quote(v)}`, { field })
   return Number.parseInt(v, 10)
 }
 
@@ -102,7 +103,7 @@ function parseInt10(v: string, field: string, what: string): number {
 export function parseNsArg(v: string, field: string): NsRef | { container: string } {
   if (v.startsWith('pid:')) {
     const p = v.slice(4)
-    if (!/^[1-9][0-9]*$/.test(p)) throw new InputError(`pid:PID needs a positive number, got ${JSON.stringify(v)}`, { field })
+    if (!/^[1-9][0-9]*$/.test(p)) throw new InputError(`pid:PID needs a positive number, got ${quote(v)}`, { field })
     return { pid: Number(p) }
   }
   if (v.startsWith('netns:')) {
@@ -147,7 +148,7 @@ export function parseConfigpairArgs(args: string[]): ParsedConfigpair {
   if (o.help) return { help: true, json: false }
   const kind = (o.kind ?? 'netdevsim') as LinkKind
   if (kind !== 'veth' && kind !== 'netdevsim')
-    throw new InputError(`unknown link kind ${JSON.stringify(o.kind)}: veth or netdevsim`, { field: '--kind' })
+    throw new InputError(`unknown link kind ${quote(o.kind)}: veth or netdevsim`, { field: '--kind' })
   if (p.length === 10)
     throw new InputError("a 10th argument (newer upstream's WPC flag) is not supported", { field: 'arguments' })
   if (p.length !== 7 && p.length !== 9)

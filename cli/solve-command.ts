@@ -5,6 +5,7 @@ import { buildGraph, realLans } from '../lab/discovery/graph.js'
 import { loadL2Dir } from '../lab/discovery/report.js'
 import { findProblem, PROBLEM_NAMES, solveProblem } from '../lab/discovery/solver.js'
 import { EXIT } from './output.js'
+import { quote } from '../lab/text.js'
 
 // SKIP_INTERFACES="eno1,ens2f1": bare interface names, skipped on every node.
 export const skipInterfacesFromEnv = (env: NodeJS.ProcessEnv = process.env): string[] =>
@@ -16,7 +17,7 @@ export const skipInterfacesFromEnv = (env: NodeJS.ProcessEnv = process.env): str
 export async function cmdSolve(o: { problem: string; externalGm?: boolean; l2: string }): Promise<number> {
   const problem = findProblem(o.problem, o.externalGm ?? false)
   if (!problem)
-    throw new InputError(`unknown problem ${JSON.stringify(o.problem)}; known: ${PROBLEM_NAMES.join(', ')}`, { field: '--problem' })
+    throw new InputError(`unknown problem ${quote(o.problem)}; known: ${PROBLEM_NAMES.join(', ')}`, { field: '--problem' })
   const reports = await loadL2Dir(o.l2)
   if (reports.size === 0) throw new InputError('no L2 reports (<node>.json) in directory', { file: o.l2 })
   const graph = buildGraph(reports, { skipInterfaces: skipInterfacesFromEnv() })
