@@ -1,6 +1,8 @@
 // up / down / status / test / run: thin shells over lab/.
 import { writeFile } from 'node:fs/promises'
-import { backendByKind, backendOf, downLab } from '../lab/backends/index.js'
+import { backendByKind, downLab } from '../lab/backends/index.js'
+import { LabCluster } from '../lab/cluster/lab.js'
+import type { Cluster } from '../lab/cluster/types.js'
 import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../lab/backends/types.js'
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
@@ -17,6 +19,7 @@ import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
+import { openTarget, type TargetFlags } from './target.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
   const b = v ?? 'netns'
@@ -157,12 +160,11 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
   return EXIT.ok
 }
 
-export async function runSuites(lab: string, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
+export async function runSuites(cluster: Cluster, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
   const { modes, window } = s
-  progress(`running ${modes.join(', ')} on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
+  progress(`running ${modes.join(', ')} on ${cluster.description} (offset window [${window.min}, ${window.max}] ns)`)
   const results = await runSuite({
-    lab,
-    backend: await backendOf(lab),
+    cluster,
     settings: s,
     progress,
     signal,
@@ -179,14 +181,15 @@ export async function runSuites(lab: string, s: TestSettings, junit: string | un
   return results
 }
 
-export async function cmdTest(o: { mode?: string; name?: string; junit?: string }): Promise<number> {
+export async function cmdTest(o: TargetFlags & { mode?: string; junit?: string }): Promise<number> {
   const settings = await testSettings(o.mode)
-  const lab = await pickLab(o.name)
+  const cluster = await openTarget(o, progress)
   const intr = interruptible()
   try {
-    const rs = await runSuites(lab, settings, o.junit, intr.signal)
+    const rs = await runSuites(cluster, settings, o.junit, intr.signal)
     return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
   } finally {
+    await cluster.close()
     intr.dispose()
   }
 }
@@ -206,7 +209,7 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
     await upLab(backend, t, file, intr.signal)
     progress(`lab ${t.name} is up`)
     try {
-      rs = await runSuites(t.name, settings, o.junit, intr.signal)
+      rs = await runSuites(new LabCluster(t.name, t, backend), settings, o.junit, intr.signal)
     } finally {
       if (!o.keep) await backend.down(t.name, progress)
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)

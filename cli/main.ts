@@ -1,7 +1,7 @@
 // ptplab: bring up a simulated PTP lab, run the conformance sync tests, tear
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
-import { MODES } from '../lab/conformance/settings.js'
+import { MODES } from '../lab/conformance/modes.js'
 import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
 import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
@@ -9,6 +9,7 @@ import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
 import { cmdImagesBuild } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
+import { contextOpt, kubeconfigOpt } from './target.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
 
 const program = new Command('ptplab')
@@ -42,7 +43,14 @@ Environment (as upstream's conformance suite):
   PTP_TEST_CONFIG_FILE=FILE            ptptestconfig.yaml (offsets, slave_clock_sync soak test)
   COLLECT_POD_LOGS=true                copy daemon logs to LOG_ARTIFACTS_DIR (default ./test-logs)
   LOG_TEST_MARKERS=false               without test start/end markers
-  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)`
+  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)
+  L2_DISCOVERY_IMAGE                   on a cluster: the L2 discovery/port-flap agent image
+                                       (default $IMG_PREFIX:l2probe, IMG_PREFIX default localhost/ptplab)
+
+On a cluster (--kubeconfig, --context) the suite follows upstream's contract:
+namespace openshift-ptp, daemon pods app=linuxptp-daemon, PtpConfigs as
+ptp.openshift.io/v1 objects; it deploys its agent DaemonSet in namespace
+ptplab-agent for L2 discovery and port flaps and removes it afterwards.`
 
 // Commander passes (args..., options, command); our handlers return an exit code.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -74,9 +82,11 @@ program
 
 program
   .command('test')
-  .description('run sync tests on a running lab; exit 0 only if every check passed')
+  .description('run the conformance suite on a running lab, or on a Kubernetes cluster with the PTP operator (--kubeconfig); exit 0 only if every check passed')
   .addOption(modeOpt())
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
   .addHelpText('after', envHelp)
   .action(wrap(cmdTest))
@@ -138,6 +148,8 @@ program
   .argument('<file...>', 'PtpConfig YAML files')
   .option('--label <node:key[=value]>', 'also label a node (repeatable), e.g. worker1:ptp/clock-under-test', collectNodeLabel, [])
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdApply))
 
 program
@@ -145,6 +157,8 @@ program
   .description('delete applied PtpConfigs by name')
   .argument('<ptpconfig...>', 'PtpConfig names')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdDelete))
 
 program
@@ -153,12 +167,16 @@ program
   .argument('<node>', 'node name')
   .argument('<label...>', 'KEY[=VALUE] or KEY-')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdLabel))
 
 program
   .command('get')
   .description('list the applied PtpConfigs and the node labels')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdGet))
 
 const images = program.command('images').description('container images of the docker backend, built locally (no registry needed)')

@@ -1,7 +1,7 @@
 // How the CLI talks to people: progress lines on stderr with elapsed time,
 // results on stdout, and one exit-code policy.
 import { CommanderError } from 'commander'
-import { isInputError } from '../lab/errors.js'
+import { InterruptedError, isInputError } from '../lab/errors.js'
 
 const t0 = Date.now()
 export const progress = (msg: string) => {
@@ -17,7 +17,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const
 export function exitCodeFor(e: unknown): number {
   if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : EXIT.usage
   if (isInputError(e) || e instanceof UsageError) return EXIT.usage
-  if ((e as Error)?.message === 'interrupted') return EXIT.interrupted
+  if (e instanceof InterruptedError) return EXIT.interrupted
   return EXIT.failed
 }
 

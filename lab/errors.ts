@@ -25,3 +25,12 @@ export class InputError extends Error {
 }
 
 export const isInputError = (e: unknown): e is InputError => e instanceof InputError
+
+// The user interrupted (SIGINT/SIGTERM): whatever was made is rolled back,
+// and the CLI exits 130.
+export class InterruptedError extends Error {
+  constructor(message = 'interrupted') {
+    super(message)
+    this.name = 'InterruptedError'
+  }
+}

@@ -3,8 +3,8 @@ import type { CheckResult } from './checks.js'
 
 export interface SuiteResult {
   suite: string // e.g. "oc"
-  lab: string
-  description: string // what was tested, one line
+  target: string // what was tested on: "lab ptplab (netns)", "cluster kind (context kind-kind)"
+  description: string // the roles tested, one line
   checks: CheckResult[]
   startedAt: string
   durationMs: number
@@ -15,7 +15,7 @@ export interface SuiteResult {
 export const suitePassed = (r: SuiteResult) => !r.error && r.checks.length > 0 && r.checks.every((c) => c.pass)
 
 export function humanReport(r: SuiteResult): string {
-  const lines = [`${r.suite.toUpperCase()} test on lab ${r.lab}: ${r.description}`]
+  const lines = [`${r.suite.toUpperCase()} test on ${r.target}: ${r.description}`]
   const w = Math.max(10, ...r.checks.map((c) => c.name.length))
   const grouped = r.checks.some((c) => c.test)
   let group: string | undefined | null = null // null: no header yet, so an untagged first check still gets '(other)'
@@ -69,7 +69,7 @@ export function junitXml(r: SuiteResult): string {
     '<?xml version="1.0" encoding="UTF-8"?>',
     `<testsuites tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}">`,
     `  <testsuite name="ptplab-${esc(r.suite)}" tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}" timestamp="${esc(r.startedAt)}">`,
-    `    <properties><property name="lab" value="${esc(r.lab)}"/><property name="description" value="${esc(r.description)}"/></properties>`,
+    `    <properties><property name="target" value="${esc(r.target)}"/><property name="description" value="${esc(r.description)}"/></properties>`,
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -125,7 +125,7 @@ t.test('Discovery mode: user PtpConfigs are classified (BC) and tested, and left
   t.equal(apply.code, 0, 'apply with a node label', { stderr: apply.stderr })
   const r = await cli(['test', '--name', LAB], { PTP_TEST_MODE: 'Discovery' })
   t.equal(r.code, 0, 'discovery mode passes', { stdout: r.stdout, stderr: r.stderr.slice(-1500) })
-  t.match(r.stdout, /DISCOVERY test on lab it-disc: discovered BC: BC worker1:ens2f0\(S\),ens2f1\(M\); external GM/)
+  t.match(r.stdout, /DISCOVERY test on lab it-disc \(netns\): discovered BC: BC worker1:ens2f0\(S\),ens2f1\(M\); external GM/)
   t.match(r.stdout, /PASS\s+BC worker1:ens2f0 \(slave port\) grandmaster identity/)
   t.match(r.stdout, /\n  profile priority\n/)
   const get = await cli(['get', '--name', LAB])

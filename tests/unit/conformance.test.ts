@@ -5,7 +5,13 @@
 import t from 'tap'
 import { parseModes, settingsFrom } from '../../lab/conformance/settings.js'
 import { parseTestConfig, resolveTestEnv } from '../../lab/conformance/testconfig.js'
-import { checkIdentityChain, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
+import { checkGrandmaster, checkParent, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
+
+// The grandmaster check, then the parent check, as sync-checks.ts makes them for a slave.
+const checkIdentityChain = (label: string, slave: ClockView | undefined, gm: ClockView | undefined, parent: { name: string; view: ClockView | undefined }) => [
+  checkGrandmaster(label, slave, gm),
+  checkParent(label, slave, parent),
+]
 import { humanReport, junitXml, suitePassed, type SuiteResult } from '../../lab/conformance/report.js'
 import { clockOfPort, parsePmcOutput } from '../../lab/ptp/pmc-parse.js'
 import { findSample, parsePromText } from '../../lab/ptp/prom-text.js'
@@ -251,7 +257,7 @@ t.test('checkRole: grandmaster port', async (t) => {
   t.equal(checkRole('x', obs, P('worker2', 'ens3f0'), 'MASTER').pass, false)
 })
 
-t.test('checkIdentityChain: from pmc data sets', async (t) => {
+t.test('grandmaster and parent checks: from pmc data sets', async (t) => {
   // The slave's view built the way observe.ts does from pmc output.
   const rs = parsePmcOutput(PMC)
   const get = (id: string) => rs.find((r) => r.id === id)?.fields
@@ -375,7 +381,7 @@ t.test('parseXml (the test helper) rejects what is not well-formed', async (t) =
 const NASTY = `<tag> & "quoted" 'single'`
 const result = (over: Partial<SuiteResult> = {}): SuiteResult => ({
   suite: 'oc',
-  lab: 'ptplab',
+  target: 'lab ptplab',
   description: `slave worker1:ens1f0, GM worker3:ens4f0 via switch1 ${NASTY}`,
   startedAt: '2025-01-02T03:04:05.000Z',
   durationMs: 2345,
@@ -425,7 +431,7 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
   t.same(
     props.map((p) => p.attrs),
     [
-      { name: 'lab', value: 'ptplab' },
+      { name: 'target', value: 'lab ptplab' },
       { name: 'description', value: r.description },
     ],
     'description round-trips through escaping',
@@ -476,8 +482,9 @@ t.test('parseModes', async (t) => {
   t.same(parseModes(' OC '), ['oc'], 'case and blanks do not matter')
   t.same(parseModes('oc,'), ['oc'], 'empty items are dropped')
   t.same(parseModes('OC,BC,DualNICBC,DualFollower,Discovery'), ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'], 'upstream spellings')
-  for (const bad of ['nonsense', 'oc,tgm', 'OC,DualNICBCHA']) {
-    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /unknown mode ".*" \(known: oc, bc, dualnicbc, dualfollower, discovery\)/ }, bad)
+  t.throws(() => parseModes('nonsense'), { name: 'InputError', field: '--mode', message: /unknown test mode "nonsense" \(known: OC, BC, DualNICBC, DualNICBCHA, DualFollower, TGM, TBC, Discovery\)/ })
+  for (const bad of ['oc,tgm', 'OC,DualNICBCHA']) {
+    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /test mode (TGM|DualNICBCHA) is not supported by ptplab yet: .* \(supported: OC, BC, DualNICBC, DualFollower, Discovery\)/ }, bad)
   }
   t.throws(() => parseModes(''), { field: '--mode', message: /no mode given/ })
   t.throws(() => parseModes(' , '), { field: '--mode', message: /no mode given/ })

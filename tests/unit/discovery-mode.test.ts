@@ -4,7 +4,7 @@ import { inputError } from '../fixtures/errors.js'
 import t from 'tap'
 import { parsePtpConfigs, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { classifyDiscovery, profilePorts, type DiscoveryNode } from '../../lab/conformance/discovery-mode.js'
-import { bcConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/conformance/ptpconfigs.js'
+import { bcConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/profiles/ptpconfigs.js'
 
 const F = 'ptpconfigs.yaml'
 
