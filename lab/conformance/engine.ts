@@ -142,7 +142,7 @@ async function portRecovery(r: Run): Promise<CheckResult[]> {
   const test = 'port down/up recovery'
   const p = { node: r.plan.clocks[0]!.node, port: r.plan.clocks[0]!.slavePorts[0]! }
   const left = await r.withPortDown(p, () =>
-    r.until(10_000, async () => {
+    r.until(Math.min(10_000, r.o.timeoutMs), async () => {
       const role = roleOf(await r.look(), p)
       return role !== undefined && role !== PortRole.SLAVE ? role : undefined
     }),
@@ -182,7 +182,7 @@ async function processRestart(r: Run): Promise<CheckResult[]> {
   const config = cut.config
   const seen: number[] = [(await r.processStatus(cut.node, config)) ?? -1]
   await r.node(cut.node).stopPtp4l(config)
-  const back = await r.until(15_000, async () => {
+  const back = await r.until(Math.min(15_000, r.o.timeoutMs), async () => {
     const v = await r.processStatus(cut.node, config)
     if (v !== undefined && v !== seen.at(-1)) seen.push(v)
     return seen.join(',').endsWith('1,0,1') ? true : undefined
