@@ -3,8 +3,12 @@
 // every request here is what a real client sends, every answer is checked
 // as the client parses it.
 import t from 'tap'
+import { existsSync } from 'node:fs'
 import { PassThrough, Readable, Writable } from 'node:stream'
+import WebSocket from 'ws'
 import * as k8s from '@kubernetes/client-node'
+// Not re-exported by the package index; Exec takes one to choose the socket.
+import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js'
 import { pollUntil } from '../../lab/sys/proc.js'
 import { startFakeApiServer, type FakeApiServerOptions } from '../fixtures/k8s/fake-apiserver.js'
 
@@ -394,6 +398,16 @@ t.test('exec: stdout, stderr, exit codes, stdin, unknown pod and container', asy
   const upgrade = api.requests.filter((r) => r.exec).at(-1)
   t.match(upgrade, { method: 'GET', path: '/api/v1/namespaces/default/pods/daemon/exec', query: { stdin: 'true', container: 'kube-rbac-proxy', command: 'cat' }, status: 101 })
 
+  // Under v4 (what an older server would pick) the same frames and Status arrive.
+  const v4 = new WebSocketHandler(kc, (uri: string, _offered: string[], opts: object) => new WebSocket(uri, ['v4.channel.k8s.io'], opts as WebSocket.ClientOptions) as never)
+  let v4out = ''
+  const v4status = await new Promise<k8s.V1Status>((resolve, reject) => {
+    const out = new Writable({ write: (c, _e, cb) => ((v4out += c), cb()) })
+    new k8s.Exec(kc, v4).exec('default', 'daemon', 'kube-rbac-proxy', ['sh', '-c', 'exit 3'], out, out, null, false, resolve).then((ws) => t.equal(ws.protocol, 'v4.channel.k8s.io'), reject)
+  })
+  t.equal(v4out, 'bad\n')
+  t.match(v4status, { status: 'Failure', details: { causes: [{ reason: 'ExitCode', message: '3' }] } })
+
   await t.rejects(run(kc, 'nope', 'c', ['true']), /404/, 'unknown pod')
   await t.rejects(run(kc, 'daemon', 'nope', ['true']), /400/, 'unknown container')
   t.equal(api.requests.filter((r) => r.exec).at(-1)?.status, 400)
@@ -574,4 +588,51 @@ t.test('DaemonSet controller and kubelet', async (t) => {
   await apps.deleteNamespacedDaemonSet({ name: 'linuxptp-daemon', namespace: 'openshift-ptp' })
   await pollUntil(async () => (await podsOn()).length === 0, 5000, 'the pods to go')
   t.same(api.controllerErrors, [])
+})
+
+t.test('the kubelet: restarts count, the previous log stays readable', async (t) => {
+  const { core, kc, api } = await setup(t, { controllers: { kubelet: true }, objects: [node('worker1')] })
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { nodeName: 'worker1', containers: [{ name: 'c', image: 'i' }] } } })
+  await pollUntil(async () => (await core.readNamespacedPod({ name: 'p', namespace: 'default' })).status?.phase === 'Running', 5000, 'the pod to run')
+  const empty = readLog(kc, 'p', 'c', {})
+  await pollUntil(() => empty.ended(), 5000, 'an empty log of a running container')
+  t.equal(empty.text(), '')
+  api.appendLog('default', 'p', 'c', 'run 1\n')
+  api.restartContainer('default', 'p', 'c')
+  const cs = (await core.readNamespacedPod({ name: 'p', namespace: 'default' })).status?.containerStatuses?.[0]
+  t.equal(cs?.restartCount, 1)
+  t.ok(cs?.lastState?.terminated, 'the old run is in lastState')
+  t.ok(cs?.state?.running, 'a new run began')
+  const prev = readLog(kc, 'p', 'c', { previous: true })
+  await pollUntil(() => prev.ended(), 5000, 'the previous log')
+  t.equal(prev.text(), 'run 1\n')
+  // The kubelet leaves pods on unknown nodes alone.
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'q' }, spec: { nodeName: 'ghost', containers: [{ name: 'c', image: 'i' }] } } })
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'r' }, spec: { nodeName: 'worker1', containers: [{ name: 'c', image: 'i' }] } } })
+  await pollUntil(async () => (await core.readNamespacedPod({ name: 'r', namespace: 'default' })).status?.phase === 'Running', 5000, 'pod r to run')
+  t.equal((await core.readNamespacedPod({ name: 'q', namespace: 'default' })).status?.phase, 'Pending')
+  const waiting = await failure(readLog(kc, 'q', 'c', {}).ctl)
+  t.equal(waiting.code, 400, 'a container that never started has no log')
+})
+
+t.test('close() ends every stream and leaves nothing listening', async (t) => {
+  const api = await startFakeApiServer()
+  const kc = new k8s.KubeConfig()
+  kc.loadFromFile(api.kubeconfigFile)
+  const core = kc.makeApiClient(k8s.CoreV1Api)
+  await core.createNamespacedPod({ namespace: 'default', body: { metadata: { name: 'p' }, spec: { containers: [{ name: 'c', image: 'i' }] } } })
+  api.appendLog('default', 'p', 'c', 'x\n')
+  api.onExec(() => new Promise(() => {})) // a command that never ends
+  const w = watchEvents(kc, '/api/v1/pods', {})
+  const log = readLog(kc, 'p', 'c', { follow: true })
+  await log.ctl
+  const ws = await new k8s.Exec(kc).exec('default', 'p', 'c', ['sleep', 'inf'], new PassThrough(), null, null, false)
+  let wsClosed = false
+  ws.onclose = () => (wsClosed = true)
+  await pollUntil(() => w.events.length === 1 && log.text() === 'x\n', 5000, 'streams open')
+  await api.close()
+  await pollUntil(() => w.done() !== 'open' && log.ended() && wsClosed, 5000, 'every stream to end')
+  t.notOk(existsSync(api.kubeconfigFile), 'the kubeconfig is removed')
+  await t.rejects(core.listNamespace(), /ECONNREFUSED/, 'nothing listens any more')
+  await w.stop()
 })
