@@ -134,19 +134,20 @@ t.test('list selectors', async (t) => {
   await mk('a', { app: 'ptp', tier: 'x' }, 'n1')
   await mk('b', { app: 'ptp' }, 'n2')
   await mk('c', { app: 'other', tier: 'y' }, 'n1')
+  await mk('d', {})
   const names = async (o: { labelSelector?: string; fieldSelector?: string }) =>
     (await core.listNamespacedPod({ namespace: 'default', ...o })).items.map((p) => p.metadata?.name)
   t.same(await names({ labelSelector: 'app=ptp' }), ['a', 'b'])
   t.same(await names({ labelSelector: 'app==ptp,tier' }), ['a'])
-  t.same(await names({ labelSelector: 'app!=ptp' }), ['c'])
-  t.same(await names({ labelSelector: '!tier' }), ['b'])
+  t.same(await names({ labelSelector: 'app!=ptp' }), ['c', 'd'], '!= matches objects without the key')
+  t.same(await names({ labelSelector: '!tier' }), ['b', 'd'])
   t.same(await names({ labelSelector: 'tier in (x,y)' }), ['a', 'c'])
-  t.same(await names({ labelSelector: 'tier notin (x)' }), ['b', 'c'])
+  t.same(await names({ labelSelector: 'tier notin (x)' }), ['b', 'c', 'd'])
   t.same(await names({ fieldSelector: 'spec.nodeName=n1' }), ['a', 'c'])
   t.same(await names({ fieldSelector: 'metadata.name!=a,spec.nodeName=n1' }), ['c'])
   t.same(await names({ fieldSelector: 'metadata.namespace=default', labelSelector: 'app=other' }), ['c'])
   const all = await core.listPodForAllNamespaces({ limit: 1 })
-  t.equal(all.items.length, 3, 'limit may be ignored, nothing breaks')
+  t.equal(all.items.length, 4, 'limit may be ignored, nothing breaks')
   t.equal(all.kind, 'PodList')
   t.equal((await failure(names({ labelSelector: 'a in (b' }))).code, 400)
   const badField = await failure(names({ fieldSelector: 'spec.foo=1' }))
@@ -588,6 +589,20 @@ t.test('DaemonSet controller and kubelet', async (t) => {
   await apps.deleteNamespacedDaemonSet({ name: 'linuxptp-daemon', namespace: 'openshift-ptp' })
   await pollUntil(async () => (await podsOn()).length === 0, 5000, 'the pods to go')
   t.same(api.controllerErrors, [])
+})
+
+t.test('DaemonSet controller without the kubelet: pods scheduled, none ready', async (t) => {
+  const { core, apps } = await setup(t, { controllers: { daemonSets: true, kubelet: false }, objects: [node('w1', { ptp: 'yes' }), node('w2', { ptp: 'yes' }), node('w3')] })
+  await apps.createNamespacedDaemonSet({
+    namespace: 'default',
+    body: { metadata: { name: 'l2discovery' }, spec: { selector: { matchLabels: { app: 'l2' } }, template: { metadata: { labels: { app: 'l2' } }, spec: { nodeSelector: { ptp: 'yes' }, containers: [{ name: 'c', image: 'i' }] } } } },
+  })
+  const status = async () => (await apps.readNamespacedDaemonSetStatus({ name: 'l2discovery', namespace: 'default' })).status
+  await pollUntil(async () => (await status())?.currentNumberScheduled === 2, 5000, 'two scheduled pods')
+  t.match(await status(), { desiredNumberScheduled: 2, currentNumberScheduled: 2, numberReady: 0, numberUnavailable: 2, updatedNumberScheduled: 2 })
+  t.equal((await status())?.numberAvailable, undefined, 'zero counts that the API omits are omitted')
+  const pods = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=l2' })).items
+  t.same(pods.map((p) => p.status?.phase), ['Pending', 'Pending'])
 })
 
 t.test('the kubelet: restarts count, the previous log stays readable', async (t) => {
