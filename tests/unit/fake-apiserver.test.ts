@@ -108,6 +108,10 @@ t.test('CRUD, conflicts, generation and the status subresource', async (t) => {
   t.equal(st.spec?.replicas, 3, 'a status write changes only status')
   t.equal(st.metadata?.generation, 2)
   t.equal((await apps.readNamespacedDeploymentStatus({ name: 'd', namespace: 'default' })).status?.replicas, 3)
+  const cur = await apps.readNamespacedDeployment({ name: 'd', namespace: 'default' })
+  const put = await apps.replaceNamespacedDeploymentStatus({ name: 'd', namespace: 'default', body: { ...cur, metadata: { ...cur.metadata, labels: { put: 'x' } }, status: { replicas: 4 } } })
+  t.equal(put.status?.replicas, 4, 'PUT .../status writes status')
+  t.equal(put.metadata?.labels?.put, undefined, 'and nothing else')
 
   // Delete: configmaps answer a Status, pods the object; then 404.
   const del = await core.deleteNamespacedConfigMap({ name: 'cfg', namespace: 'default' })
@@ -207,7 +211,7 @@ t.test('merge, strategic and JSON patches', async (t) => {
 })
 
 t.test('custom objects: 404 before the CRD, served after, gone with it', async (t) => {
-  const { custom, ext, objects, api } = await setup(t)
+  const { custom, ext, objects, api, kc } = await setup(t)
   const cr = { apiVersion: 'ptp.openshift.io/v1', kind: 'PtpConfig', metadata: { name: 'grandmaster', namespace: 'default' }, spec: { profile: [{ name: 'gm' }] } }
   const before = await failure(custom.createNamespacedCustomObject({ group: 'ptp.openshift.io', version: 'v1', namespace: 'default', plural: 'ptpconfigs', body: cr }))
   t.equal(before.code, 404)
@@ -248,6 +252,12 @@ t.test('custom objects: 404 before the CRD, served after, gone with it', async (
   await objects.delete({ ...cr, metadata: { name: 'slave', namespace: 'default' } })
   t.equal((await failure(objects.read({ ...cr, metadata: { name: 'slave', namespace: 'default' } }))).code, 404)
   t.ok(api.requests.some((r) => r.path === '/apis/ptp.openshift.io/v1' && r.status === 200), 'discovery was asked')
+  const groups = await kc.makeApiClient(k8s.ApisApi).getAPIVersions()
+  t.same(groups.groups.find((g) => g.name === 'ptp.openshift.io')?.preferredVersion, { groupVersion: 'ptp.openshift.io/v1', version: 'v1' })
+  const core = await kc.makeApiClient(k8s.CoreApi).getAPIVersions()
+  t.same(core.versions, ['v1'])
+  const resources = await kc.makeApiClient(k8s.CustomObjectsApi).getAPIResources({ group: 'ptp.openshift.io', version: 'v1' })
+  t.same(resources.resources.map((r) => [r.name, r.kind, r.namespaced]), [['ptpconfigs', 'PtpConfig', true], ['ptpconfigs/status', 'PtpConfig', true]])
 
   await ext.deleteCustomResourceDefinition({ name: 'ptpconfigs.ptp.openshift.io' })
   const after = await failure(custom.getNamespacedCustomObject({ group: 'ptp.openshift.io', version: 'v1', namespace: 'default', plural: 'ptpconfigs', name: 'grandmaster' }))
@@ -309,6 +319,9 @@ t.test('watch: events after a resourceVersion, selectors, bookmarks', async (t) 
   t.match(old.events[0]?.obj.message, new RegExp(`^too old resource version: ${rv} \\(\\d+\\)$`))
   const listOld = await failure(core.listNamespacedConfigMap({ namespace: 'default', resourceVersion: rv }))
   t.equal(listOld.code, 410)
+  const malformed = watchEvents(kc, '/api/v1/namespaces/default/configmaps', { resourceVersion: 'abc' })
+  await pollUntil(() => malformed.done() !== 'open', 5000, 'the malformed watch to fail')
+  t.match(malformed.done(), { statusCode: 400 }, 'a malformed resourceVersion is a 400, not a stream')
   await all.stop()
   await sel.stop()
   await old.stop()
@@ -467,7 +480,7 @@ t.test('logs: follow, appended lines, restart, previous, timestamps, tail, limit
   await t.rejects(readLog(kc, 'nope', 'c', {}).ctl, { code: 404 }, 'unknown pod')
   const logReq = api.requests.filter((r) => r.log).at(-1)
   t.match(logReq, { path: '/api/v1/namespaces/default/pods/nope/log', query: { container: 'c' }, status: 404 })
-  t.throws(() => api.appendLog('default', 'l2', 'nope', 'x'), /not valid for pod l2/)
+  t.throws(() => api.appendLog('default', 'l2', 'nope', 'x'), { message: 'container nope is not valid for pod l2' })
 })
 
 t.test('namespace termination', async (t) => {
@@ -584,6 +597,20 @@ t.test('DaemonSet controller and kubelet', async (t) => {
   t.same(await podsOn(), ['master1'])
   const st2 = (await apps.readNamespacedDaemonSet({ name: 'linuxptp-daemon', namespace: 'openshift-ptp' })).status
   t.equal(st2?.observedGeneration, 2)
+
+  // A new template (same nodes) replaces the pods with ones of the new generation.
+  const before = (await core.listNamespacedPod({ namespace: 'openshift-ptp' })).items.map((p) => p.metadata?.name)
+  await apps.patchNamespacedDaemonSet(
+    { name: 'linuxptp-daemon', namespace: 'openshift-ptp', body: { spec: { template: { spec: { containers: [{ name: 'linuxptp-daemon-container', image: 'd:2' }] } } } } },
+    strategic,
+  )
+  const current = async () =>
+    (await core.listNamespacedPod({ namespace: 'openshift-ptp' })).items.filter((p) => p.metadata?.labels?.['pod-template-generation'] === '3' && p.status?.phase === 'Running')
+  await pollUntil(async () => (await current()).length === 1 && (await ready(1)), 5000, 'the pod of the new template')
+  const replaced = (await current())[0] as k8s.V1Pod
+  t.notOk(before.includes(replaced.metadata?.name), 'a new pod, not the old one')
+  t.equal(replaced.spec?.containers.find((c) => c.name === 'linuxptp-daemon-container')?.image, 'd:2')
+  t.match((await apps.readNamespacedDaemonSet({ name: 'linuxptp-daemon', namespace: 'openshift-ptp' })).status, { observedGeneration: 3, updatedNumberScheduled: 1 })
 
   // Deleting the DaemonSet deletes its pods.
   await apps.deleteNamespacedDaemonSet({ name: 'linuxptp-daemon', namespace: 'openshift-ptp' })
