@@ -88,6 +88,8 @@ t.test('CRUD, conflicts, generation and the status subresource', async (t) => {
   const bad = await failure(core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'Bad_Name' } } }))
   t.equal(bad.code, 422)
   t.match(bad.body.message, /^ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": /)
+  const yamlBody = await failure(core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'y' } } }, k8s.setHeaderOptions('Content-Type', 'application/vnd.kubernetes.protobuf')))
+  t.equal(yamlBody.code, 415, 'only JSON bodies')
   const noNs = await failure(core.createNamespacedConfigMap({ namespace: 'nowhere', body: { metadata: { name: 'x' } } }))
   t.equal(noNs.code, 404)
   t.equal(noNs.body.message, 'namespaces "nowhere" not found')
@@ -504,6 +506,9 @@ t.test('namespace termination', async (t) => {
   t.same(api.list('', 'configmaps', 'l2discovery'), [])
   await core.createNamespace({ body: { metadata: { name: 'l2discovery' } } })
   t.equal((await core.readNamespace({ name: 'l2discovery' })).status?.phase, 'Active', 'a new one can be made')
+  const system = await failure(core.deleteNamespace({ name: 'kube-system' }))
+  t.equal(system.code, 403)
+  t.equal(system.body.message, 'namespaces "kube-system" is forbidden: this namespace may not be deleted')
   await w.stop()
 })
 
