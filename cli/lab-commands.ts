@@ -139,14 +139,17 @@ export async function collectStatus(lab: string) {
       ports,
     })
   }
-  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, nodes }
+  // Daemons, the switch's OVS and every port: what `test` checks first.
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
 }
 
 export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
   const s = await collectStatus(await pickLab(o.name))
+  const code = s.healthy ? EXIT.ok : EXIT.failed
   if (o.json) {
     process.stdout.write(JSON.stringify(s, null, 2) + '\n')
-    return EXIT.ok
+    return code
   }
   const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
   for (const n of s.nodes) {
@@ -156,8 +159,9 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
         `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
       )
   }
+  out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
   process.stdout.write(out.join('\n') + '\n')
-  return EXIT.ok
+  return code
 }
 
 export async function runSuites(cluster: Cluster, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {

@@ -75,7 +75,7 @@ program
 
 program
   .command('status')
-  .description('show nodes, ports, PTP roles, clock state and offsets of a running lab')
+  .description('show nodes, ports, PTP roles, clock state and offsets of a running lab; exit 1 when a daemon, the switch or a port is not healthy')
   .addOption(nameOpt())
   .option('--json', 'machine-readable output')
   .action(wrap(cmdStatus))

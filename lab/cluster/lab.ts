@@ -11,6 +11,7 @@ import type { LabBackend } from '../backends/types.js'
 import { InputError } from '../errors.js'
 import type { PtpConfig } from '../operator/ptpconfig.js'
 import { labPaths } from '../paths.js'
+import { profileLogged } from '../ptp/profile-log.js'
 import { pmcGet } from '../sys/pmc.js'
 import { poll } from '../sys/poll.js'
 import { isAlive } from '../sys/proc.js'
@@ -179,7 +180,7 @@ export class LabCluster implements Cluster {
         if ([...running].sort().join(',') !== want) return undefined
         if (!o.since) return true
         const log = await h.logSince(o.since)
-        return names.every((n) => log.includes(`Profile Name: ${n}`)) || undefined
+        return names.every((n) => profileLogged(log, n)) || undefined
       },
       { timeoutMs: o.timeoutMs, intervalMs: 100, signal: o.signal, ignoreErrors: true },
     )

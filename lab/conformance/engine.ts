@@ -75,13 +75,15 @@ class Run {
   }
 
   // Which clock every slave must call its grandmaster: the generated GM; an
-  // external GM of the lab; else whatever GM the switch follows.
-  expectedGm(obs: Observation): Upstream {
+  // external GM of the lab; else whatever GM the switch follows; unknown on
+  // a cluster that knows no cabling (then no grandmaster check is made).
+  expectedGm(obs: Observation): Upstream | undefined {
     const { plan } = this
     if (plan.gm) return { name: `grandmaster ${plan.gm.node}:${plan.gm.port}`, view: clockAt(obs, plan.gm) }
     const gm = this.wiring?.externalGms[0]
     if (gm) return { name: `external grandmaster ${gm.name}`, view: clockAt(obs, { node: gm.name, port: gm.port }) }
-    return { name: 'the grandmaster the switch follows', view: { clockIdentity: obs.switchClock?.grandmasterIdentity } }
+    if (this.wiring?.switchClock) return { name: 'the grandmaster the switch follows', view: { clockIdentity: obs.switchClock?.grandmasterIdentity } }
+    return undefined
   }
 
   // Polls f until it yields a value, the deadline passes or the run is interrupted.

@@ -37,17 +37,17 @@ function stepsCheck(label: string, slave: ClockView | undefined, up: Upstream): 
 }
 
 // All checks for one synchronised port of a clock: sync, GM, parent, steps.
-function slavePortChecks(wiring: Wiring | undefined, obs: Observation, label: string, p: PortRef, w: OffsetWindow, gm: Upstream): CheckResult[] {
+function slavePortChecks(wiring: Wiring | undefined, obs: Observation, label: string, p: PortRef, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
   const up = upstreamOf(wiring, obs, p)
   const slave = clockAt(obs, p)
   return [
     ...checkSlaveSync(label, obs, p, w),
-    checkGrandmaster(label, slave, gm.view),
+    ...(gm ? [checkGrandmaster(label, slave, gm.view)] : []),
     ...(up ? [checkParent(label, slave, up), stepsCheck(label, slave, up)] : []),
   ]
 }
 
-function clockChecks(wiring: Wiring | undefined, obs: Observation, c: ClockSpec, w: OffsetWindow, gm: Upstream): CheckResult[] {
+function clockChecks(wiring: Wiring | undefined, obs: Observation, c: ClockSpec, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
   const kind = c.kind === 'dualfollower' ? 'DualFollower' : c.kind.toUpperCase()
   const label = `${kind} ${c.node}`
   const out: CheckResult[] = []
@@ -71,7 +71,8 @@ function clockChecks(wiring: Wiring | undefined, obs: Observation, c: ClockSpec,
   return out
 }
 
-export function syncChecks(wiring: Wiring | undefined, plan: ModePlan, obs: Observation, w: OffsetWindow, gm: Upstream): CheckResult[] {
+// gm: the clock every slave must follow; undefined when it cannot be known.
+export function syncChecks(wiring: Wiring | undefined, plan: ModePlan, obs: Observation, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
   const out: CheckResult[] = []
   if (plan.gm) out.push(checkRole(`grandmaster ${plan.gm.node}:${plan.gm.port}`, obs, plan.gm, 'MASTER'))
   for (const c of plan.clocks) out.push(...clockChecks(wiring, obs, c, w, gm))

@@ -9,7 +9,7 @@ import WebSocket from 'ws'
 import * as k8s from '@kubernetes/client-node'
 // Not re-exported by the package index; Exec takes one to choose the socket.
 import { WebSocketHandler } from '@kubernetes/client-node/dist/web-socket-handler.js'
-import { pollUntil } from '../../lab/sys/proc.js'
+import { pollUntil } from '../../lab/sys/poll.js'
 import { startFakeApiServer, type FakeApiServerOptions } from '../fixtures/k8s/fake-apiserver.js'
 
 type Test = { teardown(f: () => unknown): void }

@@ -118,7 +118,7 @@ export class Agent {
     const r = await poll(
       async () => {
         const list = await call(`list pods in namespace ${this.ns}`, this.api.server, () => this.api.core.listNamespacedPod({ namespace: this.ns, labelSelector: AGENT.selector }))
-        pods = new Map(list.items.filter(podReady).map((p) => [p.spec?.nodeName ?? '', p.metadata?.name ?? '']))
+        pods = new Map(list.items.filter((p) => podReady(p) && this.o.nodes.includes(p.spec?.nodeName ?? '')).map((p) => [p.spec!.nodeName!, p.metadata?.name ?? '']))
         return this.o.nodes.every((n) => pods.has(n)) || undefined
       },
       { timeoutMs: this.o.timeoutMs, intervalMs: 1000, signal: this.o.signal },

@@ -20,6 +20,7 @@ export interface KubeClusterOptions extends KubeTarget {
   agentImage: string // the L2 discovery / port flap agent's image
   timeoutMs?: number // for deployments and waits (default 300 s, as upstream)
   wiring?: (c: KubeCluster) => Wiring // what a lab built from a topology knows of its cabling
+  l2SettleMs?: number // how long after every agent runs their reports count (default 5000: two rounds)
   progress?: (msg: string) => void
 }
 
@@ -207,8 +208,9 @@ export class KubeCluster implements Cluster {
   async l2Discover(o: L2Options): Promise<Map<string, L2Report>> {
     const agent = this.agentFor()
     await agent.ensure()
-    o.progress(`L2 discovery: waiting for a report from every ${AGENT.name} pod (${L2_SETTLE_MS / 1000} s after all run)`)
-    return agent.reports(L2_SETTLE_MS)
+    const settle = this.o.l2SettleMs ?? L2_SETTLE_MS
+    o.progress(`L2 discovery: waiting for a report from every ${AGENT.name} pod (${settle / 1000} s after all run)`)
+    return agent.reports(settle)
   }
 
   // Every container of every daemon pod, and the operator, in upstream's

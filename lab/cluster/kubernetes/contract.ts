@@ -71,8 +71,7 @@ export function parseReady(r: { stdout: string; stderr: string; exitCode: number
 
 export const parsePmc = (stdout: string): PmcResponse[] => parsePmcOutput(stdout)
 
-// "applied" as upstream's suite sees it in a daemon log: "Profile Name: X".
-export const profileLogged = (log: string, name: string) => log.includes(`Profile Name: ${name}`)
+export { profileLogged } from '../../ptp/profile-log.js'
 
 // The profile names in a ptp-configmap entry (the operator's JSON array).
 export function configMapProfiles(json: string | undefined): string[] {
