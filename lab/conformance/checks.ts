@@ -16,6 +16,7 @@ export interface CheckResult {
   pass: boolean
   measured: string
   expected: string
+  durationMs?: number // how long this check took (its wait); JUnit testcase time and the run report
 }
 
 export interface ClockView {
