@@ -1,4 +1,5 @@
 // Reports: a short human summary and JUnit XML, both pure.
+import { escapeXml } from '../text.js'
 import type { CheckResult } from './checks.js'
 
 export interface SuiteResult {
@@ -50,12 +51,7 @@ export function summaryTable(rs: SuiteResult[]): string {
   return ['summary:', fmt(head), ...rows.map(fmt)].join('\n')
 }
 
-// XML-escaped; characters XML 1.0 cannot carry at all (control codes from a
-// process's output in a message) become U+FFFD so the file stays parseable.
-const esc = (s: string) =>
-  s
-    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
-    .replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+const esc = escapeXml
 
 // The JUnit class of a check: ptplab.<mode>.<named test>, the test name made
 // of [A-Za-z0-9_-] so viewers that split classnames at dots (Jenkins:
