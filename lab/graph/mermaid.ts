@@ -4,8 +4,9 @@
 import { allGraphPorts, linkText, nodeTitle, portLines, type LabGraph } from './model.js'
 import { IDLE_PAINT, ROLE_PAINT, SYNC_COLOR } from './style.js'
 
-// Mermaid label text: quotes and angle brackets as its entity codes.
-const label = (s: string) => `"${s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')}"`
+// Mermaid label text: quotes and angle brackets as its entity codes; lines
+// joined with <br/> after escaping.
+const label = (...lines: string[]) => `"${lines.map((s) => s.replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;')).join('<br/>')}"`
 
 export function toMermaid(g: LabGraph): string {
   const out = ['flowchart LR', `  %% ${g.title.replace(/\n/g, ' ')}`]
@@ -13,7 +14,7 @@ export function toMermaid(g: LabGraph): string {
     out.push(`  subgraph ${n.id}[${label(nodeTitle(n))}]`, '    direction TB')
     for (const c of n.nics) {
       out.push(`    subgraph ${c.id}[${label(`${c.name} ${c.detail}`)}]`)
-      for (const p of c.ports) out.push(`      ${p.id}[${label([...(p.tag ? [`[${p.tag}]`] : []), ...portLines(p)].join('<br/>'))}]`)
+      for (const p of c.ports) out.push(`      ${p.id}[${label(...(p.tag ? [`[${p.tag}]`] : []), ...portLines(p))}]`)
       out.push('    end')
     }
     out.push('  end')
