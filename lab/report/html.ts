@@ -40,7 +40,7 @@ figcaption { font-size: 12px; color: #475569; margin-top: 4px; }
 .failing li { margin: 4px 0; color: #991b1b; font-size: 13px; }
 a { color: #1d4ed8; }
 details summary { cursor: pointer; color: #334155; font-size: 13px; }
-nav a { margin-right: 14px; font-size: 13px; }
+td.file { white-space: nowrap; }
 `
 
 const secs = (v?: number) => (v === undefined ? '–' : `${v.toFixed(1)} s`)
@@ -121,7 +121,7 @@ ${r.modes
     (m) =>
       `<tr class="${m.verdict === 'FAIL' ? 'fail' : ''}"><td><a href="#mode-${esc(m.mode)}">${esc(m.mode)}</a></td><td class="status"><span class="pill ${m.verdict}">${m.verdict}</span></td>` +
       `<td class="num">${m.passed}/${m.checks.length}</td><td class="num">${secs(m.syncedAfterS)}</td><td class="num">${secs(m.durationS)}</td>` +
-      `<td>${esc(m.error ?? m.description)}</td><td>${m.junit ? link(m.junit, href) : '–'}</td></tr>`,
+      `<td>${esc(m.error ?? m.description)}</td><td class="file">${m.junit ? link(m.junit, href) : '–'}</td></tr>`,
   )
   .join('\n')}
 </table>`
@@ -149,7 +149,6 @@ ${summary}
 ${fails}
 <h3>Data</h3>
 <p class="desc">The samples behind every plot: <a href="${SAMPLE_FILES.csv}">${SAMPLE_FILES.csv}</a> · <a href="${SAMPLE_FILES.json}">${SAMPLE_FILES.json}</a></p>
-<nav>${r.modes.map((m) => `<a href="#mode-${esc(m.mode)}">${esc(m.mode)}</a>`).join('')}</nav>
 </section>
 ${svgs.join('\n')}
 </main>
