@@ -125,5 +125,5 @@ t.test('the lab graph page renders in Chromium: nodes, ports, the GM chain', { s
   t.ok(inside, 'ports inside their nodes as rendered')
   t.same(offsite, [])
   mkdirSync(SHOTS, { recursive: true })
-  await page.screenshot({ path: join(SHOTS, 'graph.png'), fullPage: true })
+  await page.locator('div.graph').screenshot({ path: join(SHOTS, 'graph.png') })
 })
