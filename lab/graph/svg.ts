@@ -132,14 +132,14 @@ function legend(g: LabGraph, y: number): { svg: string; height: number; width: n
 }
 
 // elkjs is CommonJS (module.exports = the constructor); its bundled build
-// runs the layout in-process, no worker thread.
-const ElkBundled = createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as new () => ELK
+// runs the layout in-process, no worker thread. Loaded on first use: it is
+// large, and every other ptplab command would pay for it at start-up.
 let elk: ELK | undefined
+const layoutEngine = (): ELK => (elk ??= new (createRequire(import.meta.url)('elkjs/lib/elk.bundled.js') as new () => ELK)())
 
 // `title: false` when the page around it has its own heading.
 export async function toSvg(g: LabGraph, o: { title?: boolean } = {}): Promise<string> {
-  elk ??= new ElkBundled()
-  const laid = await elk.layout(elkGraph(g, o))
+  const laid = await layoutEngine().layout(elkGraph(g, o))
   const boxes = new Map<string, Placed>()
   const visit = (n: ElkNode) => {
     boxes.set(n.id, n as Placed)
