@@ -94,8 +94,8 @@ function drawPort(p: GPort, b: Placed): string {
     `<rect x="${r1(b.x)}" y="${r1(b.y)}" width="${r1(b.width)}" height="${r1(b.height)}" rx="5" fill="${paint.fill}" stroke="${stroke}" stroke-width="${p.tag ? 2.5 : 1.2}"${p.unplugged ? ' stroke-dasharray="4 3"' : ''}/>`,
   ]
   lines.forEach((l, i) => {
-    const tag = p.tag && i === 0
-    const weight = tag || (!p.tag && i === 0) || (p.tag && i === 1) ? ' font-weight="bold"' : ''
+    const tag = !!p.tag && i === 0
+    const weight = i <= (p.tag ? 1 : 0) ? ' font-weight="bold"' : '' // the tag and the port name
     out.push(text(b.x + PAD, b.y + PAD / 2 + 12 + i * LINE_H, l, `fill="${tag ? TAG_COLOR : paint.text}"${weight}`))
   })
   out.push('</g>')
@@ -123,10 +123,10 @@ function legend(g: LabGraph, y: number): { svg: string; height: number; width: n
     out.push(`<rect x="${x}" y="${y}" width="14" height="12" rx="3" fill="#fff" stroke="${TAG_COLOR}" stroke-width="2.5"/>`, text(x + 19, y + 10, 'role in the test', 'class="legend"'))
     x += 19 + 16 * SMALL_W + 16
   }
-  const top = y + (items.length || g.chain.length ? LEGEND_H : 0) + 12
+  const row = x > 20 ? LEGEND_H : 0 // the key row, when it has an entry
   const lines = g.clocks.map((c) => clockLine(g, c))
-  lines.forEach((s, i) => out.push(`<g class="chain-line" data-clock="${esc(g.clocks[i]!.node)}">${text(20, top + i * LEGEND_H, s, 'class="legend"')}</g>`))
-  const height = (items.length || g.chain.length ? LEGEND_H : 0) + lines.length * LEGEND_H + (lines.length ? 8 : 0)
+  lines.forEach((s, i) => out.push(`<g class="chain-line" data-clock="${esc(g.clocks[i]!.node)}">${text(20, y + row + 12 + i * LEGEND_H, s, 'class="legend"')}</g>`))
+  const height = row + lines.length * LEGEND_H + (lines.length ? 8 : 0)
   const width = Math.max(x, ...lines.map((s) => 20 + s.length * SMALL_W + 20))
   return { svg: out.join(''), height, width }
 }

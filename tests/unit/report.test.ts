@@ -172,3 +172,18 @@ t.test('writeRunReport writes index.html, samples.csv, samples.json and nothing 
   t.equal(readFileSync(out.csv, 'utf8'), samplesCsv(abs))
   t.equal(hrefFrom('/r')({ label: 'x', path: 'logs/a b.log' }), 'logs/a%20b.log')
 })
+
+t.test('a mode that could not run: its error in the summary and its section, no plot', async (t) => {
+  const m0 = rec.modes[0]!
+  const bad: RunRecord = {
+    ...rec,
+    modes: [{ ...m0, result: { ...m0.result, suite: 'bc', checks: [], error: 'no bc assignment fits this lab: 2 interfaces in 1 LANs' }, series: [], tests: [], events: [], live: undefined }],
+  }
+  const r = buildReport(bad)
+  t.same([r.verdict, r.checks, r.modes[0]!.verdict], ['FAIL', 0, 'FAIL'])
+  const html = reportHtml(r, [''])
+  t.match(html, /<li><b>bc<\/b>: could not run: no bc assignment fits this lab/)
+  t.match(html, /The mode could not run: no bc assignment fits this lab/)
+  t.match(html, /No slave port was sampled in this mode/)
+  t.equal(buildReport({ ...rec, modes: [] }).verdict, 'FAIL', 'no mode run is no pass')
+})
