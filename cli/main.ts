@@ -7,6 +7,7 @@ import { exitCodeFor, reportError } from './output.js'
 import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
 import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
+import { cmdGraph, GRAPH_HELP } from './graph-command.js'
 import { cmdImagesBuild } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
 import { contextOpt, kubeconfigOpt } from './target.js'
@@ -108,6 +109,16 @@ program
   .addOption(backendOpt())
   .addHelpText('after', envHelp)
   .action(wrap(cmdRun))
+
+program
+  .command('graph')
+  .description('draw the lab: nodes, NICs, ports, links with VLANs; on a running lab also PTP roles, clock states, offsets and the GM chain')
+  .option('--topology <file>', 'draw this topology file')
+  .addOption(nameOpt())
+  .option('--format <format>', 'mermaid, dot, svg or html')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .addHelpText('after', GRAPH_HELP)
+  .action(wrap(cmdGraph))
 
 program
   .command('profiles')

@@ -109,6 +109,11 @@ export class LabCluster implements Cluster {
     this.description = `lab ${lab} (${backend.name})`
   }
 
+  // Any node of the lab, its infrastructure (switch, external GMs) included.
+  labNode(name: string): LabNode {
+    return this.handle(name)
+  }
+
   private handle(name: string): LabNode {
     let h = this.handles.get(name)
     if (!h) this.handles.set(name, (h = new LabNode(this.lab, name, this.backend)))

@@ -37,7 +37,7 @@ t.test('oc,bc,dualnicbc,dualfollower on the default topology, one lab, logs coll
   for (const m of ['oc', 'bc', 'dualnicbc', 'dualfollower']) {
     const xml = await readFile(join(tmp, `modes-${m}.xml`), 'utf8')
     t.match(xml, new RegExp(`<testsuite name="ptplab-${m}" tests="\\d+" failures="0" errors="0"`))
-    t.match(xml, /name="profile priority: /)
+    t.match(xml, new RegExp(`classname="ptplab\\.${m}\\.profile-priority" name="`))
   }
   // Logs: a run dir per mode, one file per node daemon and the switch, markers.
   const dirs = (await readdir(logs)).sort()

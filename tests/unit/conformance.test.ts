@@ -423,16 +423,20 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
   const xml = junitXml(r)
   const doc = parseXml(xml)
   t.equal(doc.name, 'testsuites')
-  t.same(doc.attrs, { tests: '3', failures: '2', errors: '0', time: '2.345' })
+  t.same(doc.attrs, { name: 'ptplab', tests: '3', failures: '2', errors: '0', time: '2.345' })
   const [suite] = doc.children
   t.equal(suite?.name, 'testsuite')
-  t.same(suite?.attrs, { name: 'ptplab-oc', tests: '3', failures: '2', errors: '0', time: '2.345', timestamp: '2025-01-02T03:04:05.000Z' })
+  t.same(suite?.attrs, {
+    name: 'ptplab-oc', tests: '3', failures: '2', errors: '0', skipped: '0', time: '2.345', timestamp: '2025-01-02T03:04:05',
+    hostname: 'localhost', id: '0', package: 'ptplab.oc',
+  })
   const props = all(doc, 'property')
   t.same(
     props.map((p) => p.attrs),
     [
       { name: 'target', value: 'lab ptplab' },
       { name: 'description', value: r.description },
+      { name: 'startedAt', value: r.startedAt },
     ],
     'description round-trips through escaping',
   )
@@ -441,7 +445,7 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
     cases.map((c) => c.attrs.name),
     r.checks.map((c) => c.name),
   )
-  t.ok(cases.every((c) => c.attrs.classname === 'ptplab.oc'))
+  t.ok(cases.every((c) => c.attrs.classname === 'ptplab.oc.other'), 'checks of no named test: class ptplab.oc.other')
   const failures = all(doc, 'failure')
   t.equal(failures.length, 2)
   t.equal(failures.length, Number(doc.attrs.failures))
@@ -460,7 +464,7 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
 
 t.test('junitXml: error case', async (t) => {
   const doc = parseXml(junitXml(result({ checks: [], error: `pmc failed: <timeout> & "no answer"` })))
-  t.same(doc.attrs, { tests: '1', failures: '0', errors: '1', time: '2.345' })
+  t.same(doc.attrs, { name: 'ptplab', tests: '1', failures: '0', errors: '1', time: '2.345' })
   const errors = all(doc, 'error')
   t.equal(errors.length, 1)
   t.equal(errors[0]?.attrs.message, `pmc failed: <timeout> & "no answer"`)
@@ -470,7 +474,7 @@ t.test('junitXml: error case', async (t) => {
   )
   // Checks that did run are still reported next to the error.
   const mixed = parseXml(junitXml(result({ error: 'interrupted' })))
-  t.same(mixed.attrs, { tests: '4', failures: '2', errors: '1', time: '2.345' })
+  t.same(mixed.attrs, { name: 'ptplab', tests: '4', failures: '2', errors: '1', time: '2.345' })
   t.equal(all(mixed, 'failure').length, 2)
   t.equal(all(mixed, 'error').length, 1)
 })
