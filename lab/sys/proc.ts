@@ -24,7 +24,18 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
   }
 }
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+// Resolves after ms, or at once when `signal` aborts (callers check it).
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal?.aborted) return r()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      r()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 
 // Polls `cond` until it holds. Throws after timeoutMs, saying what it waited
 // for (a function: the message may depend on what is still missing), or as
@@ -40,7 +51,7 @@ export async function pollUntil(
     if (o.signal?.aborted) throw new Error('interrupted')
     if (await cond()) return
     if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
-    await sleep(o.intervalMs ?? 25)
+    await sleep(o.intervalMs ?? 25, o.signal)
   }
 }
 
