@@ -96,15 +96,20 @@ export async function terminateScope(d: Deps, scope: Scope, knownIds: string[], 
   try {
     await pollUntil(
       async () => {
-        const live = (await describeInstances(d, scope.filters, signal)).filter((i) => !isGone(i.State?.Name) && (scope.keep?.(i) ?? true))
-        const vols = await describeLooseVolumes(d, scope.filters, signal)
+        const lookLive = async () => (await describeInstances(d, scope.filters, signal)).filter((i) => !isGone(i.State?.Name) && (scope.keep?.(i) ?? true))
+        let live = await lookLive()
+        if (live.length) {
+          // EC2 shows them shutting down at once: look again right away.
+          await terminate(live.map((i) => i.InstanceId!))
+          live = await lookLive()
+        }
+        let vols = await describeLooseVolumes(d, scope.filters, signal)
+        for (const v of vols) await d.aws.send('ec2', new DeleteVolumeCommand({ VolumeId: v.VolumeId! }), signal).catch((e: unknown) => errors.add(explainAwsError(e)))
+        if (vols.length) vols = await describeLooseVolumes(d, scope.filters, signal)
         leftovers = [
           ...live.map((i): Leftover => ({ kind: 'instance', id: i.InstanceId!, state: i.State?.Name ?? 'unknown' })),
           ...vols.map((v): Leftover => ({ kind: 'volume', id: v.VolumeId!, state: v.State ?? 'unknown' })),
         ]
-        await terminate(live.map((i) => i.InstanceId!))
-        for (const v of vols) await d.aws.send('ec2', new DeleteVolumeCommand({ VolumeId: v.VolumeId! }), signal).catch((e: unknown) => errors.add(explainAwsError(e)))
-        // What was live was just terminated: the next look sees it going.
         return leftovers.length === 0 && Date.now() >= settleUntil
       },
       timeoutMs,
