@@ -48,10 +48,10 @@ export function raceAbort<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
 
 // A signal that aborts after ms. Unlike AbortSignal.timeout its timer keeps
 // the process alive: cleanup must finish, not be dropped at exit.
-export function deadline(ms: number, what: string): { signal: AbortSignal; clear: () => void } {
+export function deadline(ms: number, what: string): { signal: AbortSignal; clear: () => void; abort: () => void } {
   const ac = new AbortController()
   const timer = setTimeout(() => ac.abort(new Error(`${what}: no answer within ${Math.round(ms / 1000)} s`)), ms)
-  return { signal: ac.signal, clear: () => clearTimeout(timer) }
+  return { signal: ac.signal, clear: () => clearTimeout(timer), abort: () => (clearTimeout(timer), ac.abort(new Error(`${what}: interrupted`))) }
 }
 
 interface Sendable {

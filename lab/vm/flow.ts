@@ -218,11 +218,18 @@ function outcomeOf(err: unknown, signal: AbortSignal): Outcome {
   return 'error'
 }
 
-async function fetchArtifacts(d: RunDeps, s: State): Promise<string | undefined> {
+async function fetchArtifacts(d: RunDeps, s: State, outer?: AbortSignal): Promise<string | undefined> {
   await d.artifacts.ensure()
-  // Its own budget, not the run's signal: a timed-out run's artifacts matter most.
+  // Its own budget, not the run's (a timed-out run's artifacts matter most),
+  // but an interrupt still ends it: the instance goes first.
   const dl = deadline(d.timing.fetchReserveMs + 5000, 'fetching artifacts')
-  const r = await command(d, rsyncFetchArgv(s.ssh!, s.cfg.remoteArtifacts, d.artifacts.dir), { timeoutMs: d.timing.fetchReserveMs, signal: dl.signal }).finally(dl.clear)
+  const stop = () => dl.abort()
+  outer?.addEventListener('abort', stop, { once: true })
+  const r = await command(d, rsyncFetchArgv(s.ssh!, s.cfg.remoteArtifacts, d.artifacts.dir), { timeoutMs: d.timing.fetchReserveMs, signal: dl.signal }).finally(() => {
+    dl.clear()
+    outer?.removeEventListener('abort', stop)
+  })
+  if (outer?.aborted) return 'fetching artifacts was interrupted'
   if (r.exitCode === 0) {
     d.progress(`artifacts of ${s.cfg.remoteArtifacts} fetched to ${d.artifacts.dir}`)
     return undefined
@@ -250,7 +257,7 @@ export async function vmRun(cfg: VmRunConfig, d: RunDeps, outer?: AbortSignal): 
   }
   clearTimeout(timer)
   outer?.removeEventListener('abort', onOuter)
-  const outcome = outcomeOf(err, ac.signal)
+  let outcome = outcomeOf(err, ac.signal)
   const res: VmRunResult = {
     runId: cfg.runId,
     outcome,
@@ -268,9 +275,10 @@ export async function vmRun(cfg: VmRunConfig, d: RunDeps, outer?: AbortSignal): 
     // run's whole budget is spent (the remote run itself stops early enough
     // to leave time for this).
     if (s.sshReady && !ac.signal.aborted) {
-      res.fetchError = await fetchArtifacts(d, s).catch((e: Error) => e.message)
+      res.fetchError = await fetchArtifacts(d, s, outer).catch((e: Error) => e.message)
       res.fetched = res.fetchError === undefined
       if (res.fetchError) d.progress(res.fetchError)
+      if (outer?.aborted) res.outcome = outcome = 'interrupted'
     }
   } finally {
     if (phase >= LAUNCH_INDEX) {

@@ -270,6 +270,26 @@ t.test('an interrupt in every phase terminates what was launched, and nothing is
   }
 })
 
+t.test('an interrupt while fetching artifacts ends the fetch and terminates', async (t) => {
+  const ac = new AbortController()
+  const isFetch = (a: string[]) => a[0] === 'rsync' && a.some((x) => x.startsWith('ptplab-vm:/'))
+  const h = harness(t, {
+    script: (a, o) => {
+      if (!isFetch(a)) return ok
+      setTimeout(() => ac.abort(), 5)
+      return hang(o)
+    },
+  })
+  const t0 = Date.now()
+  const r = await vmRun(config(), h.deps, ac.signal)
+  t.equal(r.outcome, 'interrupted')
+  t.notOk(r.fetched)
+  t.match(r.fetchError, /interrupted/)
+  t.ok(Date.now() - t0 < FAST.fetchReserveMs, 'did not wait for the fetch budget')
+  t.same(h.world.calls.find((c) => c.op === 'TerminateInstances')?.input, { InstanceIds: [r.instanceId] })
+  t.same(h.world.live(), [])
+})
+
 t.test('terminate keeps failing: the run says what is left', async (t) => {
   const h = harness(t, { script: (a) => (isRun(a) ? { exitCode: 1, stdout: '', stderr: '', timedOut: false } : ok) })
   h.world.hook('TerminateInstances', () => Promise.reject(Object.assign(new Error('You are not authorized'), { name: 'UnauthorizedOperation', $metadata: {} })))
