@@ -91,7 +91,12 @@ const launch: Step = async (d, s, signal) => {
   })
   // From here until the answer, an instance may exist that only its tags find.
   s.launchInFlight = true
-  const out = await d.aws.send<RunInstancesCommandOutput>('ec2', new RunInstancesCommand(input), signal)
+  const out = await d.aws.send<RunInstancesCommandOutput>('ec2', new RunInstancesCommand(input), signal).catch((e: unknown) => {
+    // EC2 refused the request (capacity, permissions, bad parameters):
+    // nothing was launched. After a server fault or no answer, it may have been.
+    if (!signal.aborted && (e as { $fault?: string })?.$fault === 'client') s.launchInFlight = false
+    throw e
+  })
   s.instanceId = out.Instances?.[0]?.InstanceId
   if (!s.instanceId) throw new Error('RunInstances returned no instance')
   s.launchInFlight = false

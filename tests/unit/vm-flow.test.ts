@@ -12,7 +12,7 @@ import { dryExec, dryWorkdir, type Artifacts, type Exec, type ExecOptions, type 
 import { PHASES, vmRun, type Phase, type RunDeps } from '../../lab/vm/flow.js'
 import { Journal } from '../../lab/vm/journal.js'
 import { SSM_HINT } from '../../lab/vm/waits.js'
-import { AwsWorld, HOST_KEY, journalOps } from '../fixtures/aws-world.js'
+import { AwsWorld, awsError, HOST_KEY, journalOps } from '../fixtures/aws-world.js'
 
 const FAST: Timing = { pollMs: 1, sshPollMs: 1, keyTimeoutMs: 2000, fetchReserveMs: 2000, cleanupTimeoutMs: 3000, settleMs: 60 }
 
@@ -288,6 +288,18 @@ t.test('an interrupt while fetching artifacts ends the fetch and terminates', as
   t.ok(Date.now() - t0 < FAST.fetchReserveMs, 'did not wait for the fetch budget')
   t.same(h.world.calls.find((c) => c.op === 'TerminateInstances')?.input, { InstanceIds: [r.instanceId] })
   t.same(h.world.live(), [])
+})
+
+t.test('EC2 refuses the launch: nothing to look for, a clear error', async (t) => {
+  const h = harness(t)
+  h.world.hook('RunInstances', () => Promise.reject(awsError('InsufficientInstanceCapacity', 'We currently do not have sufficient m6a.xlarge capacity')))
+  h.deps.timing = { ...FAST, settleMs: 60_000 }
+  const t0 = Date.now()
+  const r = await vmRun(config(), h.deps)
+  t.equal(r.phase, 'launch')
+  t.equal(r.error, 'InsufficientInstanceCapacity: We currently do not have sufficient m6a.xlarge capacity')
+  t.ok(Date.now() - t0 < 10_000, 'no settle wait: EC2 said no')
+  t.same(r.cleanup, { terminated: [], leftovers: [], verified: true, error: undefined }, 'still checked by tag')
 })
 
 t.test('terminate keeps failing: the run says what is left', async (t) => {
