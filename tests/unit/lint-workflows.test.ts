@@ -201,3 +201,44 @@ jobs:
   t.match(found.join('\n'), /^w\.yml:10:\d+: warning: .*\[SC2164\] \(in w\.yml:8: jobs\.a\.steps\[0\]\.run\)/m, 'cd without || exit, on line 10')
   t.match(found.join('\n'), /^w\.yml:11:\d+: .*\[SC2115\]/m, 'rm -rf $DIR/*, on line 11')
 })
+
+// What the workflows promise (docs/ec2.md), as data.
+const wf = (name: string) => workflows.find((w) => w.name === name)!
+const job = (w: string, id: string) => wf(w).jobs.find((j) => j.id === id)!
+const stepUsing = (w: string, id: string, action: string) => job(w, id).steps.filter((s) => s.uses?.startsWith(`${action}@`))
+
+t.test('lab: images built once, one job per mode, artifacts always, the kind flavour guarded', async (t) => {
+  t.same(job('lab.yml', 'lab').uses, './.github/workflows/lab-reusable.yml', 'lab.yml calls the reusable workflow')
+  t.ok(wf('lab-reusable.yml').events.includes('workflow_call'))
+  const images = job('lab-reusable.yml', 'images')
+  t.ok(images.steps.some((s) => s.run?.includes('ptplab.js images build')) && images.steps.some((s) => s.run?.includes('ptplab.js images save')))
+  t.same(stepUsing('lab-reusable.yml', 'images', 'actions/upload-artifact').map((s) => s.with.name), ['ptplab-images'])
+  const lab = job('lab-reusable.yml', 'lab')
+  t.same(lab.needs, ['images'])
+  t.same((lab.raw.strategy as { 'fail-fast': boolean; matrix: { mode: string } }), { 'fail-fast': false, matrix: { mode: '${{ fromJSON(inputs.modes) }}' } })
+  t.same(stepUsing('lab-reusable.yml', 'lab', 'actions/download-artifact').map((s) => s.with.name), ['ptplab-images'])
+  t.ok(lab.steps.some((s) => s.run?.includes('ptplab.js images load')))
+  t.ok(lab.steps.some((s) => /ptplab\.js run --mode "\$MODE" --backend "\$BACKEND" --junit/.test(s.run ?? '')), 'the lab that works today')
+  const kind = lab.steps.find((s) => s.run?.includes('./run-on-vm.sh --mode "$MODE" 127.0.0.1'))
+  t.equal(kind?.if, 'inputs.kind', 'the kind flavour only when asked for')
+  for (const s of stepUsing('lab-reusable.yml', 'lab', 'actions/upload-artifact')) t.equal(s.if, 'always()', 'artifacts uploaded always')
+})
+
+t.test('ec2: the gate, OIDC, always terminate', async (t) => {
+  const w = wf('ec2.yml')
+  t.same(w.raw.permissions, {}, 'no permissions unless a job asks')
+  t.same(w.events.sort(), ['pull_request_target', 'schedule', 'workflow_dispatch'])
+  t.same(job('ec2.yml', 'gate').steps.filter((s) => s.uses), [], 'the gate uses no action, checks nothing out')
+  const ec2 = job('ec2.yml', 'ec2')
+  t.same(ec2.raw.permissions, { contents: 'read', 'id-token': 'write' })
+  t.equal(ec2.raw.environment, 'ec2')
+  t.same(stepUsing('ec2.yml', 'ec2', 'actions/checkout').map((s) => s.with), [{ ref: '${{ needs.gate.outputs.sha }}', 'persist-credentials': false }])
+  t.equal(stepUsing('ec2.yml', 'ec2', 'aws-actions/configure-aws-credentials').length, 1)
+  const names = ec2.steps.map((s) => s.run ?? s.uses ?? '')
+  const run = names.findIndex((n) => n.includes('ptplab.js vm run'))
+  const term = ec2.steps.findIndex((s) => s.run?.includes('ptplab.js vm terminate --run "$RUN_ID"'))
+  t.ok(run >= 0 && term > run, 'vm run, then vm terminate')
+  t.equal(ec2.steps[term]!.if, 'always()', 'terminate always')
+  t.ok(job('ec2.yml', 'gate').steps[0]!.run!.includes('--remove-label ok-to-test'), 'new outside commits withdraw the label')
+  t.ok(job('ec2.yml', 'janitor').steps.some((s) => s.run?.includes('vm terminate --all --older-than')))
+})
