@@ -12,6 +12,7 @@ import { cmdImagesBuild } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
 import { contextOpt, kubeconfigOpt } from './target.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+import { addVmCommands } from './vm-command.js'
 
 const program = new Command('ptplab')
   .description(
@@ -205,6 +206,8 @@ program
   .allowUnknownOption()
   .argument('[args...]', 'ID1 ID2 IFNAME CLK1 CLK2 CONTAINER1 CONTAINER2 [PCI1 PCI2] [--kind veth|netdevsim] (--help for details)')
   .action(wrap((args: string[]) => cmdConfigpair(args)))
+
+addVmCommands(program)
 
 try {
   await program.parseAsync()

@@ -2,7 +2,18 @@
 // value (or holds), a deadline passes, or an AbortSignal fires.
 import { InterruptedError } from '../errors.js'
 
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
+// Resolves after ms, or at once when `signal` aborts (callers check it).
+export const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((r) => {
+    if (signal?.aborted) return r()
+    const done = () => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', done)
+      r()
+    }
+    const timer = setTimeout(done, ms)
+    signal?.addEventListener('abort', done, { once: true })
+  })
 
 export interface PollOptions {
   timeoutMs: number
@@ -26,7 +37,7 @@ export async function poll<T>(f: () => T | undefined | false | Promise<T | undef
     }
     if (v !== undefined && v !== false) return { value: v, ms: Date.now() - start }
     if (Date.now() - start > o.timeoutMs) return { ms: Date.now() - start }
-    await sleep(o.intervalMs ?? 25)
+    await sleep(o.intervalMs ?? 25, o.signal)
   }
 }
 
