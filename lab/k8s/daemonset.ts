@@ -7,7 +7,7 @@
 // conformance suite execs curl there). Pure: objects in, objects out.
 import type { V1DaemonSet, V1Service } from '@kubernetes/client-node'
 import { InputError } from '../errors.js'
-import { dns1123Label, labelKey, labelValue, type NameRule } from '../names.js'
+import { dns1123Label, imageReference, labelKey, labelValue, type NameRule } from '../names.js'
 import { PTP_NAMESPACE } from '../operator/ptpconfig.js'
 import { quote } from '../text.js'
 
@@ -54,13 +54,8 @@ function checked(rule: NameRule, v: string, what: string, field: string): void {
   if (problem) fail(field, `invalid ${what} ${quote(v)}: ${problem}`)
 }
 
-// Image references: [registry[:port]/]path[:tag][@digest], lowercase path
-// (the distribution reference grammar, simplified to what a renderer needs
-// to refuse: spaces, control characters, uppercase repositories, no name).
-const IMAGE_REF = /^(?:[A-Za-z0-9.-]+(?::\d+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+|__)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+|__)*)*(?::[\w][\w.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$/
-
 function validate(o: DaemonSetOptions): string {
-  if (!IMAGE_REF.test(o.image)) fail('image', `not an image reference: ${quote(o.image)}`)
+  checked(imageReference, o.image, 'image', 'image')
   const namespace = o.namespace ?? PTP_NAMESPACE
   checked(dns1123Label, namespace, 'namespace', 'namespace')
   for (const [k, v] of Object.entries(o.nodeSelector)) {

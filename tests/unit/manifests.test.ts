@@ -347,9 +347,9 @@ t.test('the linuxptp-daemon DaemonSet renderer', async (t) => {
   t.same(customResourceProblems(EXTERNAL_SCHEMAS['monitoring.coreos.com/v1/ServiceMonitor'], objs[2] as Obj), [])
 
   const bad: Array<[string, Parameters<typeof renderDaemonSet>[0], string, RegExp]> = [
-    ['an image with a space', { image: 'localhost/ptplab:lptpd --x', nodeSelector: {} }, 'image', /not an image reference/],
-    ['an empty image', { image: '', nodeSelector: {} }, 'image', /not an image reference/],
-    ['an uppercase repository', { image: 'Localhost/PTP:lptpd', nodeSelector: {} }, 'image', /not an image reference/],
+    ['an image with a space', { image: 'localhost/ptplab:lptpd --x', nodeSelector: {} }, 'image', /invalid image/],
+    ['an empty image', { image: '', nodeSelector: {} }, 'image', /invalid image/],
+    ['an uppercase repository', { image: 'Localhost/PTP:lptpd', nodeSelector: {} }, 'image', /invalid image/],
     ['a bad selector key', { image: 'a:b', nodeSelector: { 'bad key': '' } }, 'nodeSelector["bad key"]', /invalid node selector key/],
     ['a bad selector value', { image: 'a:b', nodeSelector: { ok: 'no spaces' } }, 'nodeSelector["ok"]', /invalid node selector value/],
     ['a bad namespace', { image: 'a:b', nodeSelector: {}, namespace: 'Openshift_PTP' }, 'namespace', /invalid namespace/],
