@@ -1,5 +1,6 @@
-// Builds the Kubernetes images of lab/images/table.ts locally, FROM the same
-// debootstrap base as the lab's images (or --from a public one), tagged
+// Builds the Kubernetes images of lab/images/table.ts locally, FROM the
+// lab's node image (itself FROM the debootstrap base, or --from a public
+// one), tagged
 // IMG_PREFIX:<tag>. Each image carries the hash of its context
 // (context.ts) and is reused while that hash is unchanged; the lab's
 // switch image is tagged openvswitch as it is.
@@ -8,7 +9,7 @@ import { InputError } from '../errors.js'
 import { checkName, imageRepository } from '../names.js'
 import { projectRoot } from '../paths.js'
 import { contextHash, contextTar, planContext, type ContextPlan } from './context.js'
-import { BASE_LABEL, buildImages, dockerAvailable, dockerBuild, dropReplaced, ensureBase, IMAGES, inspectImage } from './images.js'
+import { BASE_LABEL, buildImages, dockerAvailable, dockerBuild, dropReplaced, inspectImage } from './images.js'
 import { DEFAULT_PREFIX, imageRef, KUBE_IMAGES, KUBE_TAGS, RUNTIME, type DockerfileBuild, type KubeImage } from './table.js'
 
 export const CONTENT_LABEL = 'ptplab.content-sha256'
@@ -80,7 +81,7 @@ async function buildOne(
       progressPrefix: role,
       context: stream,
       dockerfile: p.b.dockerfile,
-      buildargs: p.b.from === 'base' ? { BASE: p.fromRef } : { RUNTIME: p.fromRef },
+      buildargs: p.b.from === 'node' ? { BASE: p.fromRef } : { RUNTIME: p.fromRef },
       labels: { [CONTENT_LABEL]: p.hash, [BASE_LABEL]: p.fromRef },
       nocache: o.force,
       progress: o.progress,
@@ -110,23 +111,20 @@ export async function buildKubeImages(o: BuildKubeImagesOptions): Promise<KubeIm
   if (reason) throw new Error(reason)
   const force = o.force ?? false
   const progress = o.progress
-  const base = o.from ?? IMAGES.base
-  if (o.from === undefined) await ensureBase(docker, progress)
+  // Every Kubernetes image stands on the lab's images (node, or switch for
+  // openvswitch): built or reused as the docker backend does.
+  const lab = await buildImages({ docker, progress, force, from: o.from })
   let runtime: string | undefined
   const out: KubeImageResult[] = []
   for (const img of images) {
     const ref = imageRef(prefix, img.tag)
     if ('alias' in img.build) {
-      // The lab's switch image (built or reused as the docker backend does), under this tag too.
-      const lab = await buildImages({ docker, progress, force, from: o.from })
-      const src = lab[img.build.alias]
-      await docker.getImage(src).tag({ repo: prefix, tag: img.tag })
+      await docker.getImage(lab[img.build.alias]).tag({ repo: prefix, tag: img.tag })
       const info = (await inspectImage(docker, ref))!
       out.push({ tag: img.tag, ref, action: 'tagged', id: info.Id, sizeBytes: info.Size, missing: [] })
       continue
     }
-    let fromRef = base
-    if (img.build.from === 'runtime') fromRef = runtime ??= await ensureRuntime(docker, base, { force, progress })
+    const fromRef = img.build.from === 'node' ? lab.node : (runtime ??= await ensureRuntime(docker, lab.node, { force, progress }))
     const r = await buildOne(docker, ref, img.tag, await prepare(docker, img.tag, img.build, fromRef), { force, progress })
     const info = await inspectImage(docker, ref)
     out.push({ tag: img.tag, ref, ...r, sizeBytes: info?.Size })

@@ -1,6 +1,6 @@
 // The Kubernetes images, as data: one row per image, upstream's
 // IMG_PREFIX:<tag> scheme (tags lptpd, ptpop, openvswitch, l2probe). Built
-// locally like the lab's images (no registry needed), by
+// locally FROM the lab's node image (no registry needed), by
 // lab/images/kube-images.ts; saved, loaded and pushed by transfer.ts.
 
 // Where the images go when no --prefix is given; kustomize's images: rule
@@ -15,7 +15,9 @@ export type ContextPart = { project: string; optional?: boolean } | 'node' | 'mo
 
 export interface DockerfileBuild {
   dockerfile: string // relative to the project root
-  from: 'base' | 'runtime' // build arg BASE or RUNTIME
+  // What it is built FROM: the lab's node image (build arg BASE), or the
+  // runtime image (build arg RUNTIME).
+  from: 'node' | 'runtime'
   context: ContextPart[]
 }
 
@@ -27,11 +29,11 @@ export interface KubeImage {
   build: DockerfileBuild | { alias: 'switch' }
 }
 
-// The shared lower layers of lptpd and ptpop: node and production
-// node_modules (ptplab/runtime:<content hash>, an internal image).
+// The shared lower layers of lptpd and ptpop: the node image plus node and
+// production node_modules (ptplab/runtime:<content hash>, internal).
 export const RUNTIME: DockerfileBuild = {
   dockerfile: 'images/runtime/Dockerfile',
-  from: 'base',
+  from: 'node',
   context: ['node', { project: 'package.json' }, { project: 'package-lock.json' }, 'modules'],
 }
 
@@ -45,7 +47,7 @@ export const KUBE_IMAGES: readonly KubeImage[] = [
   {
     tag: 'ptpop',
     role: 'operator (Deployment ptp-operator; entry dist/operator/main.js, written in a later stage)',
-    contains: 'node, dist/lab + dist/operator, production node_modules; runs as uid 65532',
+    contains: 'node, dist/lab + dist/operator, production node_modules (on lptpd\'s lower layers); runs as uid 65532',
     build: { dockerfile: 'images/ptpop/Dockerfile', from: 'runtime', context: [{ project: 'dist/lab' }, { project: 'dist/operator', optional: true }] },
   },
   {
@@ -57,8 +59,8 @@ export const KUBE_IMAGES: readonly KubeImage[] = [
   {
     tag: 'l2probe',
     role: 'L2 discovery agent and port-flap helper (privileged hostNetwork pods)',
-    contains: 'python3 + lab/discovery/l2probe.py, iproute2, ethtool',
-    build: { dockerfile: 'images/l2probe/Dockerfile', from: 'base', context: [{ project: 'lab/discovery/l2probe.py' }] },
+    contains: 'python3 + lab/discovery/l2probe.py, iproute2, ethtool (the node image plus the agent)',
+    build: { dockerfile: 'images/l2probe/Dockerfile', from: 'node', context: [{ project: 'lab/discovery/l2probe.py' }] },
   },
 ]
 
