@@ -3,9 +3,9 @@
 // unchanged, moved as tarballs or pushed to a registry when one is given.
 import Docker from 'dockerode'
 import { buildImages, dockerAvailable, IMAGES, imageStatus } from '../lab/images/images.js'
-import { buildKubeImages, checkPrefix, existingKubeImages, type KubeImageResult } from '../lab/images/kube-images.js'
+import { buildKubeImages, checkPrefix, existingKubeImages, selectImages, type KubeImageResult } from '../lab/images/kube-images.js'
 import { DEFAULT_PREFIX, KUBE_IMAGES } from '../lab/images/table.js'
-import { loadImages, pushImages, pushPlan, saveImages } from '../lab/images/transfer.js'
+import { checkLoadFiles, checkSaveOut, loadImages, pushImages, pushPlan, saveImages } from '../lab/images/transfer.js'
 import { EXIT, progress } from './output.js'
 
 export const imagesHelp = `
@@ -27,8 +27,14 @@ const mb = (n?: number) => (n !== undefined ? `${(n / 1e6).toFixed(0)} MB` : '')
 const row = (role: string, ref: string, what: string, size?: number) =>
   process.stdout.write(`${role.padEnd(12)}${ref.padEnd(36)}${what.padEnd(8)}${mb(size)}\n`)
 
+// Bad flags are bad input (exit 2) whether or not an engine answers.
+function checkFlags(o: { prefix?: string; only?: string[] }): string {
+  selectImages(o.only)
+  return checkPrefix(o.prefix ?? DEFAULT_PREFIX)
+}
+
 export async function cmdImagesBuild(o: { force?: boolean; from?: string; prefix?: string; only?: string[] }): Promise<number> {
-  const prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX)
+  const prefix = checkFlags(o)
   if (await noEngine()) return EXIT.failed
   const t0 = Date.now()
   // Without --only: the lab's images too, as before.
@@ -49,7 +55,8 @@ export async function cmdImagesBuild(o: { force?: boolean; from?: string; prefix
 }
 
 export async function cmdImagesSave(o: { out: string; prefix?: string; only?: string[] }): Promise<number> {
-  const prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX)
+  const prefix = checkFlags(o)
+  await checkSaveOut(o.out)
   if (await noEngine()) return EXIT.failed
   const docker = new Docker()
   const refs = await existingKubeImages(docker, prefix, o.only)
@@ -58,13 +65,14 @@ export async function cmdImagesSave(o: { out: string; prefix?: string; only?: st
 }
 
 export async function cmdImagesLoad(files: string[]): Promise<number> {
+  await checkLoadFiles(files)
   if (await noEngine()) return EXIT.failed
   for (const ref of await loadImages(new Docker(), files, progress)) process.stdout.write(`${ref}\n`)
   return EXIT.ok
 }
 
 export async function cmdImagesPush(o: { registry: string; prefix?: string; only?: string[] }): Promise<number> {
-  const prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX)
+  const prefix = checkFlags(o)
   pushPlan([], o.registry) // a bad --registry is bad input, before the engine is asked
   if (await noEngine()) return EXIT.failed
   const docker = new Docker()

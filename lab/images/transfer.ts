@@ -46,15 +46,30 @@ async function saveTo(docker: Docker, refs: string[], file: string): Promise<num
   return (await stat(file)).size
 }
 
+// --out: an existing directory, or a file in one; true for a directory.
+export async function checkSaveOut(out: string): Promise<boolean> {
+  const dir = (await isDir(out)) ?? false
+  if (!dir && out.endsWith('/')) throw new InputError(`no such directory: ${out}`, { field: '--out' })
+  if (!dir && !(await isDir(dirname(out)))) throw new InputError(`no such directory: ${dirname(out)}`, { field: '--out' })
+  return dir
+}
+
+// Tarballs to load: existing files.
+export async function checkLoadFiles(files: string[]): Promise<void> {
+  for (const f of files) {
+    const d = await isDir(f)
+    if (d === undefined) throw new InputError(`no such file: ${f}`, { field: 'FILE' })
+    if (d) throw new InputError(`a directory, not a tarball: ${f}`, { field: 'FILE' })
+  }
+}
+
 export async function saveImages(
   docker: Docker,
   refs: string[],
   out: string,
   progress: (m: string) => void,
 ): Promise<Array<{ file: string; refs: string[]; bytes: number }>> {
-  const dir = (await isDir(out)) ?? false
-  if (!dir && out.endsWith('/')) throw new InputError(`no such directory: ${out}`, { field: '--out' })
-  if (!dir && !(await isDir(dirname(out)))) throw new InputError(`no such directory: ${dirname(out)}`, { field: '--out' })
+  const dir = await checkSaveOut(out)
   const done: Array<{ file: string; refs: string[]; bytes: number }> = []
   for (const p of savePlan(out, refs, dir)) {
     progress(`saving ${p.refs.join(', ')} to ${p.file}`)
@@ -66,7 +81,7 @@ export async function saveImages(
 // `docker load` of each tarball; the references it loaded, from the
 // engine's own "Loaded image: REF" lines.
 export async function loadImages(docker: Docker, files: string[], progress: (m: string) => void): Promise<string[]> {
-  for (const f of files) if ((await isDir(f)) !== false) throw new InputError(`not a file: ${f}`, { field: 'FILE' })
+  await checkLoadFiles(files)
   const loaded: string[] = []
   for (const f of files) {
     progress(`loading ${f}`)
