@@ -284,6 +284,11 @@ t.test('Kubernetes images: built or reused as IMG_PREFIX:<tag>', { skip: distSki
   t.equal(ovs.id, (await docker.getImage(IMAGES.switch).inspect()).Id, 'openvswitch is the lab switch image')
   const again = await buildKubeImages({ docker, progress: () => {} })
   t.same(again.map((k) => k.action), ['reused', 'reused', 'tagged', 'reused'], 'a second build reuses them')
+  const cli = await execa(process.execPath, [join(projectRoot(), 'bin/ptplab.js'), 'images', 'build', '--only', 'l2probe,openvswitch'], { reject: false })
+  t.equal(cli.exitCode, 0, `ptplab images build --only l2probe,openvswitch${cli.exitCode ? `: ${cli.stderr}` : ''}`)
+  t.match(cli.stdout, /^openvswitch\s+localhost\/ptplab:openvswitch\s+tagged\s+\d+ MB$/m, 'one result line per image on stdout')
+  t.match(cli.stdout, /^l2probe\s+localhost\/ptplab:l2probe\s+reused\s+\d+ MB$/m)
+  t.notMatch(cli.stdout, /lptpd|ptpop/, '--only builds only those')
 })
 
 t.test('lptpd: the daemon starts from the image alone, and what the suite execs is there', { skip: distSkip }, async (t) => {
