@@ -59,7 +59,7 @@ export const KUBE_IMAGES: readonly KubeImage[] = [
   {
     tag: 'l2probe',
     role: 'L2 discovery agent and port-flap helper (privileged hostNetwork pods)',
-    contains: 'python3 + lab/discovery/l2probe.py, iproute2, ethtool (the node image plus the agent)',
+    contains: 'python3 + lab/discovery/l2probe.py (default: --report-loop), iproute2, ethtool (the node image plus the agent)',
     build: { dockerfile: 'images/l2probe/Dockerfile', from: 'node', context: [{ project: 'lab/discovery/l2probe.py' }] },
   },
 ]

@@ -334,6 +334,8 @@ t.test('ptpop and l2probe run as their pods would', { skip: distSkip }, async (t
   const st = await execIn(op, ['test', '-e', '/opt/ptplab/dist/operator/main.js'])
   t.equal(st.code === 0, hasEntry, hasEntry ? 'the operator entry is in the image' : 'no operator entry yet (written in a later stage), as the image says')
 
+  const cfg = (await docker.getImage(kubeRef('l2probe')).inspect()).Config
+  t.same([cfg.Entrypoint, cfg.Cmd], [['python3', '/usr/local/bin/l2probe.py'], ['--report-loop']], 'a pod without args runs the agent loop')
   const probe = await startContainer(kubeRef('l2probe'), 'l2probe', selfContained())
   const r = await execIn(probe, ['python3', '/usr/local/bin/l2probe.py', '--duration', '0.2'])
   t.equal(r.code, 0, `the probe agent runs${r.code ? `: ${r.err.trim()}` : ''}`)

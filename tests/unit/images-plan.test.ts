@@ -50,7 +50,9 @@ t.test('the table: upstream tags, and each Dockerfile agrees with its row', asyn
   const ptpop = readFileSync(join(root, 'images/ptpop/Dockerfile'), 'utf8')
   t.match(ptpop, /^ENTRYPOINT \["\/usr\/local\/bin\/node", "\/opt\/ptplab\/dist\/operator\/main\.js"\]$/m)
   t.match(ptpop, /^USER 65532:65532$/m, 'ptpop runs as non-root (runAsNonRoot in the Deployment)')
-  t.match(readFileSync(join(root, 'images/l2probe/Dockerfile'), 'utf8'), /^ENTRYPOINT \["python3", "\/usr\/local\/bin\/l2probe\.py"\]$/m)
+  const l2 = readFileSync(join(root, 'images/l2probe/Dockerfile'), 'utf8')
+  t.match(l2, /^ENTRYPOINT \["python3", "\/usr\/local\/bin\/l2probe\.py"\]$/m)
+  t.match(l2, /^CMD \["--report-loop"\]$/m, 'without args a pod runs the agent loop (the agent DaemonSet sets no command)')
 })
 
 t.test('--only and --prefix', async (t) => {
