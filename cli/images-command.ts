@@ -2,8 +2,8 @@
 // images (IMG_PREFIX:<tag>), built locally (no registry needed), reused when
 // unchanged, moved as tarballs or pushed to a registry when one is given.
 import Docker from 'dockerode'
-import { buildImages, dockerAvailable, IMAGES, imageStatus } from '../lab/images/images.js'
-import { buildKubeImages, checkPrefix, existingKubeImages, selectImages, type KubeImageResult } from '../lab/images/kube-images.js'
+import { dockerAvailable, IMAGES, imageStatus } from '../lab/images/images.js'
+import { buildKubeImages, checkPrefix, existingKubeImages, selectImages } from '../lab/images/kube-images.js'
 import { DEFAULT_PREFIX, KUBE_IMAGES } from '../lab/images/table.js'
 import { checkLoadFiles, checkSaveOut, loadImages, pushImages, pushPlan, saveImages } from '../lab/images/transfer.js'
 import { EXIT, progress } from './output.js'
@@ -37,14 +37,13 @@ export async function cmdImagesBuild(o: { force?: boolean; from?: string; prefix
   const prefix = checkFlags(o)
   if (await noEngine()) return EXIT.failed
   const t0 = Date.now()
-  // Without --only: the lab's images too, as before.
-  const lab = o.only === undefined ? await buildImages({ progress, force: o.force, from: o.from }) : undefined
-  const kube: KubeImageResult[] = await buildKubeImages({ prefix, only: o.only, force: o.force, from: o.from, progress })
-  const built = [...(lab?.built ?? []), ...kube.filter((k) => k.action === 'built').map((k) => k.ref)]
+  const { lab, images: kube } = await buildKubeImages({ prefix, only: o.only, force: o.force, from: o.from, progress })
+  const built = [...lab.built, ...kube.filter((k) => k.action === 'built').map((k) => k.ref)]
   const secs = ((Date.now() - t0) / 1000).toFixed(1)
   progress(built.length ? `built ${built.join(', ')} in ${secs} s` : `images up to date, nothing to build (${secs} s)`)
-  // Results on stdout: one line per image, role, reference, what happened, size.
-  if (lab) {
+  // Results on stdout: one line per image, role, reference, what happened,
+  // size; the lab's images too unless --only picked Kubernetes images.
+  if (o.only === undefined) {
     const status = new Map((await imageStatus()).map((s) => [s.tag, s]))
     const rows: Array<[string, string]> = [...(o.from === undefined ? [['base', IMAGES.base] as [string, string]] : []), ['node', lab.node], ['switch', lab.switch]]
     for (const [role, tag] of rows) row(role, tag, lab.built.includes(tag) ? 'built' : 'reused', status.get(tag)?.sizeBytes)

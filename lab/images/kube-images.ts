@@ -9,7 +9,7 @@ import { InputError } from '../errors.js'
 import { checkName, imageRepository } from '../names.js'
 import { projectRoot } from '../paths.js'
 import { contextHash, contextTar, planContext, type ContextPlan } from './context.js'
-import { BASE_LABEL, buildImages, dockerAvailable, dockerBuild, dropReplaced, inspectImage } from './images.js'
+import { BASE_LABEL, buildImages, dockerAvailable, dockerBuild, dropReplaced, inspectImage, type BuildImagesResult } from './images.js'
 import { DEFAULT_PREFIX, imageRef, KUBE_IMAGES, KUBE_TAGS, RUNTIME, type DockerfileBuild, type KubeImage } from './table.js'
 
 export const CONTENT_LABEL = 'ptplab.content-sha256'
@@ -103,7 +103,8 @@ async function ensureRuntime(docker: Docker, base: string, o: { force: boolean; 
   return ref
 }
 
-export async function buildKubeImages(o: BuildKubeImagesOptions): Promise<KubeImageResult[]> {
+// The lab images' result comes along: they were built or reused on the way.
+export async function buildKubeImages(o: BuildKubeImagesOptions): Promise<{ lab: BuildImagesResult; images: KubeImageResult[] }> {
   const prefix = checkPrefix(o.prefix ?? DEFAULT_PREFIX)
   const images = selectImages(o.only)
   const docker = o.docker ?? new Docker()
@@ -129,7 +130,7 @@ export async function buildKubeImages(o: BuildKubeImagesOptions): Promise<KubeIm
     const info = await inspectImage(docker, ref)
     out.push({ tag: img.tag, ref, ...r, sizeBytes: info?.Size })
   }
-  return out
+  return { lab, images: out }
 }
 
 // The images of a prefix that exist, for save and push: a missing one is an

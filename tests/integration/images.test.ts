@@ -272,7 +272,7 @@ const kubeRef = (tag: string) => imageRef(DEFAULT_PREFIX, tag)
 
 t.test('Kubernetes images: built or reused as IMG_PREFIX:<tag>', { skip: distSkip }, async (t) => {
   const t0 = Date.now()
-  kube = await buildKubeImages({ docker, progress: (m) => t.comment(m) })
+  kube = (await buildKubeImages({ docker, progress: (m) => t.comment(m) })).images
   t.comment(`buildKubeImages: ${kube.map((k) => `${k.tag} ${k.action}`).join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
   t.same(kube.map((k) => k.ref), KUBE_TAGS.map(kubeRef))
   for (const k of kube.filter((x) => x.action !== 'tagged')) {
@@ -282,7 +282,7 @@ t.test('Kubernetes images: built or reused as IMG_PREFIX:<tag>', { skip: distSki
   }
   const ovs = kube.find((k) => k.tag === 'openvswitch')!
   t.equal(ovs.id, (await docker.getImage(IMAGES.switch).inspect()).Id, 'openvswitch is the lab switch image')
-  const again = await buildKubeImages({ docker, progress: () => {} })
+  const again = (await buildKubeImages({ docker, progress: () => {} })).images
   t.same(again.map((k) => k.action), ['reused', 'reused', 'tagged', 'reused'], 'a second build reuses them')
   const cli = await execa(process.execPath, [join(projectRoot(), 'bin/ptplab.js'), 'images', 'build', '--only', 'l2probe,openvswitch'], { reject: false })
   t.equal(cli.exitCode, 0, `ptplab images build --only l2probe,openvswitch${cli.exitCode ? `: ${cli.stderr}` : ''}`)
