@@ -33,6 +33,7 @@ import { buildKubeImages, CONTENT_LABEL, type KubeImageResult } from '../../lab/
 import { DEFAULT_PREFIX, imageRef, KUBE_TAGS } from '../../lab/images/table.js'
 import { loadImages, pushImages, saveImages } from '../../lab/images/transfer.js'
 import { daemonEntry, projectRoot } from '../../lab/paths.js'
+import { pollUntil } from '../../lab/sys/proc.js'
 import { missingPrograms } from '../../lab/sys/run.js'
 import { startFakeRegistry } from '../fixtures/fake-registry.js'
 
@@ -317,10 +318,7 @@ t.test('lptpd: the daemon starts from the image alone, and what the suite execs 
 // curl in the container until the daemon listens (it starts in about a second).
 async function pollCurl(c: Docker.Container, url: string) {
   let r = await execIn(c, ['curl', '-s', '-i', url])
-  for (let i = 0; i < 50 && r.code !== 0; i++) {
-    await new Promise((res) => setTimeout(res, 200))
-    r = await execIn(c, ['curl', '-s', '-i', url])
-  }
+  await pollUntil(async () => (r = await execIn(c, ['curl', '-s', '-i', url])).code === 0, 10_000, `${url} in the lptpd container`, { intervalMs: 200 }).catch(() => {})
   return r
 }
 
