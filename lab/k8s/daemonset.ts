@@ -7,7 +7,7 @@
 // conformance suite execs curl there). Pure: objects in, objects out.
 import type { V1DaemonSet, V1Service } from '@kubernetes/client-node'
 import { InputError } from '../errors.js'
-import { dns1123Label, imageReference, labelKey, labelValue, type NameRule } from '../names.js'
+import { checkName, dns1123Label, imageReference, labelKey, labelValue, type NameRule } from '../names.js'
 import { PTP_NAMESPACE } from '../operator/ptpconfig.js'
 import { quote } from '../text.js'
 
@@ -49,10 +49,7 @@ const fail = (field: string, detail: string): never => {
   throw new InputError(detail, { field })
 }
 
-function checked(rule: NameRule, v: string, what: string, field: string): void {
-  const problem = rule(v)
-  if (problem) fail(field, `invalid ${what} ${quote(v)}: ${problem}`)
-}
+const checked = (rule: NameRule, v: string, what: string, field: string) => checkName(rule, v, what, { field })
 
 function validate(o: DaemonSetOptions): string {
   checked(imageReference, o.image, 'image', 'image')
