@@ -8,7 +8,7 @@ import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './clust
 import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
 import { cmdGraph, GRAPH_HELP } from './graph-command.js'
-import { cmdImagesBuild } from './images-command.js'
+import { cmdImagesBuild, cmdImagesLoad, cmdImagesPush, cmdImagesSave, imagesHelp, splitTags } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
 import { contextOpt, kubeconfigOpt } from './target.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
@@ -191,13 +191,43 @@ program
   .addOption(contextOpt())
   .action(wrap(cmdGet))
 
-const images = program.command('images').description('container images of the docker backend, built locally (no registry needed)')
+const images = program
+  .command('images')
+  .description('container images, built locally (no registry needed): the docker backend\'s and the Kubernetes ones')
+  .addHelpText('after', imagesHelp)
+const prefixOpt = () => new Option('--prefix <prefix>', 'IMG_PREFIX of the Kubernetes images (default localhost/ptplab)')
+const onlyOpt = () => new Option('--only <tags>', 'only these Kubernetes images, comma separated (lptpd,ptpop,openvswitch,l2probe)').argParser(splitTags)
 images
   .command('build')
-  .description('build (or reuse) the base, node and switch images: debootstrap base, then the Dockerfiles')
+  .description(
+    'build (or reuse) the images: without --only the lab\'s base, node and switch images and every Kubernetes image; ' +
+      'an image is rebuilt only when what it is built from changed',
+  )
   .option('--force', 'rebuild even when the images exist')
   .option('--from <image>', 'build FROM this image instead of the local debootstrap base (e.g. debian:bookworm-slim where a registry exists)')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .addHelpText('after', imagesHelp)
   .action(wrap(cmdImagesBuild))
+images
+  .command('save')
+  .description('write the Kubernetes images to tarballs (CI artifacts): --out DIR gives DIR/<tag>.tar each, --out FILE one tarball')
+  .requiredOption('--out <dir|file>', 'an existing directory (one tarball per image) or a file to write')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .action(wrap(cmdImagesSave))
+images
+  .command('load')
+  .description('load image tarballs written by `ptplab images save` (prints the images loaded)')
+  .argument('<file...>', 'tarballs')
+  .action(wrap(cmdImagesLoad))
+images
+  .command('push')
+  .description('push the Kubernetes images to a registry as HOST[:PORT]/<path>:<tag> (the prefix\'s own registry part replaced)')
+  .requiredOption('--registry <host[:port]>', 'the registry, e.g. 127.0.0.1:5000')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .action(wrap(cmdImagesPush))
 
 program
   .command('configpair')
