@@ -1,4 +1,4 @@
-// Discovery mode (REFERENCE section 7): which kind of clock the applied
+// Discovery mode (docs/upstream.md#suite): which kind of clock the applied
 // PtpConfigs make of the node labelled ptp/clock-under-test. Pure.
 //
 // Follows upstream's discoverPTPConfiguration/discoverMode

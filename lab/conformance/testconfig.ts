@@ -1,4 +1,4 @@
-// The conformance suite's configuration (REFERENCE section 7): upstream's
+// The conformance suite's configuration (docs/upstream.md#suite): upstream's
 // ptptestconfig.yaml (PTP_TEST_CONFIG_FILE) and the environment variables
 // that choose the test mode, the offset window, log collection and so on.
 // Pure except loadTestConfig/loadTestEnv, which read the file.

@@ -1,5 +1,5 @@
-// Pod log collection in upstream's format (REFERENCE section 7, seed 000
-// "Pod Log Collection"; upstream test/pkg/logging/collector.go): one run
+// Pod log collection in upstream's format (docs/upstream.md#suite; upstream's
+// README "Pod Log Collection" and test/pkg/logging/collector.go): one run
 // directory per suite, one file per log source, every line prefixed with its
 // pod and a timestamp, test start/end marker blocks between them.
 //
@@ -10,10 +10,10 @@
 // Differences from upstream, on purpose:
 // - the run directory's timestamp is UTC (upstream: the runner's local time),
 //   so names sort and compare the same on every machine;
-// - every timestamp is ISO 8601 UTC with milliseconds as in the seed's
+// - every timestamp is ISO 8601 UTC with milliseconds as in upstream's README's
 //   example (upstream's code writes RFC 3339 seconds);
 // - the TEST END header is padded to the same 52 columns as every other
-//   marker line, as the seed shows it (upstream's code writes 50);
+//   marker line, as upstream's README shows it (upstream's code writes 50);
 // - "# File:" is left out when the test's location is unknown (upstream
 //   writes "unknown:0").
 import { appendFile, mkdir } from 'node:fs/promises'

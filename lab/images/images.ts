@@ -1,5 +1,5 @@
 // The lab's container images, built locally: these machines reach no
-// container registry (REFERENCE section 8). Three images:
+// container registry (docs/upstream.md#machines). Three images:
 //   base    ptplab/base:bookworm   a debootstrap (minbase) root file system
 //                                  of Debian bookworm, imported through the API
 //   node    ptplab/node:<hash>     images/node/Dockerfile FROM the base

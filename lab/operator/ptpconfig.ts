@@ -1,4 +1,4 @@
-// The PtpConfig custom resource (REFERENCE section 6): parsing from YAML
+// The PtpConfig custom resource (docs/upstream.md#operator): parsing from YAML
 // files, the operator webhook's validation rules, and YAML output.
 import { readFile } from 'node:fs/promises'
 import { LineCounter, parseAllDocuments, stringify } from 'yaml'
@@ -240,7 +240,7 @@ function settingProblem(key: string, v: string): string | undefined {
   return 'not a configurable setting'
 }
 
-// The webhook rules of REFERENCE section 6, plus what the CRD schema
+// The webhook rules of docs/upstream.md#operator, plus what the CRD schema
 // enforces (names, priorities, scheduling enum), for configs built in code.
 export function validatePtpConfig(c: PtpConfig, file?: string): void {
   const fail = (path: Path, detail: string): never => {

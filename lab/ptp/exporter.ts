@@ -1,4 +1,4 @@
-// The daemon's Prometheus metrics (REFERENCE section 5), driven by ptp4l /
+// The daemon's Prometheus metrics (docs/upstream.md#daemon), driven by ptp4l /
 // phc2sys log lines. Shared by the daemon and `ptplab replay-log`.
 //
 // Label rules, kept deterministic:

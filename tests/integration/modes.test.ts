@@ -82,7 +82,7 @@ spec:
   recommend:
     - { profile: user-gm, priority: 4, match: [{ nodeName: worker2 }] }
 `
-// The seed's BC example, adapted to the lab's ports and software timestamps.
+// Upstream README's BC example, adapted to the lab's ports and software timestamps.
 const BC = `apiVersion: ptp.openshift.io/v1
 kind: PtpConfig
 metadata: { name: test-bc-master, namespace: openshift-ptp }

@@ -87,3 +87,28 @@ t.test('the daemon shares only types and pure parsers with lab/', async (t) => {
       if (imp.startsWith('lab/') && !/^lab\/(ptp|clock)\//.test(imp) && !/^lab\/(errors|names|text)\.ts$/.test(imp)) bad.push(`${relative(root, f)} imports ${imp}`)
   t.same(bad, [])
 })
+
+t.test('the project stands alone: nothing cites a reference file outside the repository', async (t) => {
+  const self = relative(root, new URL(import.meta.url).pathname)
+  const roots = ['lab', 'daemon', 'cli', 'scripts', 'tests', 'docs', 'topologies', 'switch', 'manifests', 'images', '.github', 'README.md']
+  const files = roots.flatMap((r) => {
+    const p = join(root, r)
+    try {
+      return statSync(p).isDirectory() ? allFiles(p) : [p]
+    } catch {
+      return []
+    }
+  })
+  const cites = files
+    .filter((f) => relative(root, f) !== self && !/\.(png|tar|gz)$/.test(f))
+    .filter((f) => /REFERENCE(\.md| section)|\.\.\/shared\//.test(readFileSync(f, 'utf8')))
+    .map((f) => relative(root, f))
+  t.same(cites, [])
+})
+
+function allFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((f) => {
+    const p = join(dir, f)
+    return statSync(p).isDirectory() ? allFiles(p) : [p]
+  })
+}

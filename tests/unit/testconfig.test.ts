@@ -1,5 +1,5 @@
 // ptptestconfig.yaml parsing and the conformance environment
-// (lab/conformance/testconfig.ts, REFERENCE section 7).
+// (lab/conformance/testconfig.ts, docs/upstream.md#suite).
 import { inputError } from '../fixtures/errors.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'

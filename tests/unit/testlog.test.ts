@@ -1,5 +1,5 @@
 // Pod-log-style collection (lab/conformance/testlog.ts): run directory name,
-// marker blocks exactly as the seed's "Pod Log Collection" example, and the
+// marker blocks exactly as upstream README's "Pod Log Collection" example, and the
 // collector following files that grow, are truncated and are replaced.
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -37,7 +37,7 @@ t.test('runDirName', async (t) => {
   }
 })
 
-// The seed's example blocks, character for character.
+// Upstream README's example blocks, character for character.
 const SEED_START = `#################### TEST START ####################
 # Test: Should check whether PTP operator appropriate resource exists
 # Started: 2025-10-07T15:31:00.123Z
