@@ -11,15 +11,14 @@ import type { LabBackend } from '../backends/types.js'
 import { InputError } from '../errors.js'
 import type { PtpConfig } from '../operator/ptpconfig.js'
 import { labPaths } from '../paths.js'
-import { profileLogged } from '../ptp/profile-log.js'
 import { pmcGet } from '../sys/pmc.js'
-import { poll } from '../sys/poll.js'
 import { isAlive } from '../sys/proc.js'
 import { allPorts, clusterNodes, type Topology } from '../topology/index.js'
 import { switchPorts } from '../switch/profile.js'
 import { labL2Discover } from './lab-l2.js'
 import { fileLogSource } from './log-file.js'
 import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../store/store.js'
+import { waitForProfiles } from './wait-profiles.js'
 import { topologyWiring } from './wiring.js'
 import type { Cluster, ClusterNode, Health, L2Options, LogMark, LogSource, NodeHandle, Ptp4lInstance, Wiring } from './types.js'
 
@@ -175,21 +174,17 @@ export class LabCluster implements Cluster {
     return setNodeLabels(this.lab, this.t, node, labels)
   }
 
-  async waitProfiles(node: string, names: string[], o: { since?: LogMark; timeoutMs: number; signal?: AbortSignal }) {
+  waitProfiles(node: string, names: string[], o: { since?: LogMark; timeoutMs: number; signal?: AbortSignal }) {
     const h = this.node(node)
-    const want = [...names].sort().join(',')
-    let running: string[] = []
-    const r = await poll(
-      async () => {
-        running = (await h.status()).profiles.map((p) => p.name)
-        if ([...running].sort().join(',') !== want) return undefined
-        if (!o.since) return true
-        const log = await h.logSince(o.since)
-        return names.every((n) => profileLogged(log, n)) || undefined
-      },
-      { timeoutMs: o.timeoutMs, intervalMs: 100, signal: o.signal, ignoreErrors: true },
-    )
-    return { ms: r.value ? r.ms : undefined, running }
+    const since = o.since
+    return waitForProfiles({
+      names,
+      running: async () => (await h.status()).profiles.map((p) => p.name),
+      log: since && (() => h.logSince(since)),
+      timeoutMs: o.timeoutMs,
+      intervalMs: 100,
+      signal: o.signal,
+    })
   }
 
   l2Discover(o: L2Options) {

@@ -71,8 +71,8 @@ t.test('default lab: the three VLANs are found through the switch, PTP on every 
   const t0 = performance.now()
   const reports = await discoverLab(LAB, { progress: (m) => t.comment(m) })
   const ms = performance.now() - t0
+  // Timed by the benchmark (scripts/bench.ts), not asserted here.
   t.comment(`discovery on the default lab took ${ms.toFixed(0)} ms (1.5 s agent window)`)
-  t.ok(ms < 5000, `discovery takes well under 5 s (${ms.toFixed(0)} ms)`)
 
   t.same([...reports.keys()], ['worker1', 'worker2', 'worker3'], 'one report per cluster node, none for the switch')
   // Exactly the VLANs of topologies/default.yaml: every port hears the other

@@ -8,11 +8,11 @@ import type * as k8s from '@kubernetes/client-node'
 import type { L2Report } from '../../discovery/report.js'
 import { InputError } from '../../errors.js'
 import { ptpConfigFromObject, validatePtpConfig, type PtpConfig } from '../../operator/ptpconfig.js'
-import { poll } from '../../sys/poll.js'
 import type { Cluster, ClusterNode, Health, L2Options, LogMark, LogSource, Wiring } from '../types.js'
 import { Agent, AGENT } from './agent.js'
 import { call, KubeError, loadKube, mergePatch, type KubeApis, type KubeTarget } from './client.js'
-import { configMapProfiles, CONTRACT, profileLogged } from './contract.js'
+import { configMapProfiles, CONTRACT } from './contract.js'
+import { sameProfiles, waitForProfiles } from '../wait-profiles.js'
 import { podLogSource } from './logs.js'
 import { KubeNode, type DaemonPod } from './node.js'
 
@@ -186,23 +186,20 @@ export class KubeCluster implements Cluster {
     )
   }
 
-  async waitProfiles(node: string, names: string[], o: { since?: LogMark; timeoutMs: number; signal?: AbortSignal }) {
+  // Applied: the operator's ConfigMap entry holds them, the daemon runs
+  // them and logged applying them.
+  waitProfiles(node: string, names: string[], o: { since?: LogMark; timeoutMs: number; signal?: AbortSignal }) {
     const h = this.node(node)
-    const want = [...names].sort().join(',')
-    let runningNow: string[] = []
-    const r = await poll(
-      async () => {
-        const cm = await this.api.core.readNamespacedConfigMap({ name: CONTRACT.configMap, namespace: this.ns })
-        if (configMapProfiles(cm.data?.[node]).sort().join(',') !== want) return undefined
-        runningNow = (await h.ptp4l()).map((p) => p.profile)
-        if ([...runningNow].sort().join(',') !== want) return undefined
-        if (!o.since) return true
-        const log = await h.logSince(o.since)
-        return names.every((n) => profileLogged(log, n)) || undefined
-      },
-      { timeoutMs: o.timeoutMs, intervalMs: 1000, signal: o.signal, ignoreErrors: true },
-    )
-    return { ms: r.value ? r.ms : undefined, running: runningNow }
+    const since = o.since
+    return waitForProfiles({
+      names,
+      also: async () => sameProfiles(configMapProfiles((await this.api.core.readNamespacedConfigMap({ name: CONTRACT.configMap, namespace: this.ns })).data?.[node]), names),
+      running: async () => (await h.ptp4l()).map((p) => p.profile),
+      log: since && (() => h.logSince(since)),
+      timeoutMs: o.timeoutMs,
+      intervalMs: 1000,
+      signal: o.signal,
+    })
   }
 
   async l2Discover(o: L2Options): Promise<Map<string, L2Report>> {

@@ -2,7 +2,7 @@
 // goes through its linuxptp-daemon pod (pods/exec without a TTY, the log
 // API), as upstream's suite does; cables are pulled from ptplab's agent pod
 // on the node (agent.ts), which has the host's network.
-import { PassThrough } from 'node:stream'
+import { captureOutput } from '../../sys/capture.js'
 import type * as k8s from '@kubernetes/client-node'
 import { InputError } from '../../errors.js'
 import { ifName } from '../../names.js'
@@ -13,12 +13,7 @@ import { CONTRACT, isDaemonConfig, LIST_CONFIGS, parseConfigListing, parsePmc, p
 // Runs argv in a container; the exit code comes from the kubelet's Status
 // on the exec stream's error channel (details.causes ExitCode).
 export async function podExec(api: KubeApis, pod: { namespace: string; name: string; container: string }, argv: string[], timeoutMs = 30_000): Promise<ExecResult> {
-  const out = new PassThrough()
-  const err = new PassThrough()
-  let stdout = ''
-  let stderr = ''
-  out.on('data', (d: Buffer) => (stdout += d.toString()))
-  err.on('data', (d: Buffer) => (stderr += d.toString()))
+  const { out, err, text } = captureOutput()
   const what = `exec ${argv[0]} in pod ${pod.namespace}/${pod.name} container ${pod.container}`
   let status: k8s.V1Status | undefined
   const ws = await call(what, api.server, () => api.exec.exec(pod.namespace, pod.name, pod.container, argv, out, err, null, false, (s) => (status = s)))
@@ -36,7 +31,7 @@ export async function podExec(api: KubeApis, pod: { namespace: string; name: str
       reject(new KubeError(`${what}: ${e.message}`))
     })
   })
-  return { stdout, stderr, exitCode: exitCodeOf(status) }
+  return { ...text(), exitCode: exitCodeOf(status) }
 }
 
 export function exitCodeOf(s: k8s.V1Status | undefined): number {
