@@ -1,12 +1,12 @@
-// kubectl-like verbs on a running lab's stand-in API: apply PtpConfigs,
-// label nodes, delete PtpConfigs, list what is applied.
-import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../lab/cluster/store.js'
+// kubectl-like verbs on a cluster (a running lab's stand-in API, or a
+// Kubernetes cluster with --kubeconfig): apply PtpConfigs (with the webhook
+// rules checked first), label nodes, delete PtpConfigs, list what is applied.
 import { InputError } from '../lab/errors.js'
 import { labelKey, labelValue } from '../lab/names.js'
 import { quote } from '../lab/text.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
-import { loadRunningLab, pickLab } from '../lab/state/labs.js'
 import { EXIT, progress } from './output.js'
+import { openTarget, type TargetFlags } from './target.js'
 
 // --label NODE:KEY[=VALUE], repeatable: node labels applied with the configs.
 export function collectNodeLabel(v: string, acc: Array<[string, string]>): Array<[string, string]> {
@@ -16,27 +16,25 @@ export function collectNodeLabel(v: string, acc: Array<[string, string]>): Array
   return [...acc, [v.slice(0, i), v.slice(i + 1)]]
 }
 
-export async function cmdApply(files: string[], o: { name?: string; label?: Array<[string, string]> }): Promise<number> {
+export async function cmdApply(files: string[], o: TargetFlags & { label?: Array<[string, string]> }): Promise<number> {
   const configs = await loadPtpConfigFiles(files)
-  const lab = await pickLab(o.name)
-  const t = await loadRunningLab(lab)
+  const cluster = await openTarget(o, progress)
   // Labels first: the configs are then resolved against the labelled nodes.
   for (const [node, label] of o.label ?? []) {
-    await setNodeLabels(lab, t, node, parseLabelArgs([label]))
+    await cluster.setNodeLabels(node, parseLabelArgs([label]))
     progress(`node ${node} labelled ${label}`)
   }
-  await applyPtpConfigs(lab, t, configs)
+  await cluster.applyPtpConfigs(configs)
   for (const c of configs) progress(`ptpconfig ${c.metadata.namespace}/${c.metadata.name} applied`)
   return EXIT.ok
 }
 
-export async function cmdDelete(names: string[], o: { name?: string }): Promise<number> {
-  const lab = await pickLab(o.name)
-  const t = await loadRunningLab(lab)
-  const have = new Set((await listPtpConfigs(lab)).map((c) => c.metadata.name))
+export async function cmdDelete(names: string[], o: TargetFlags): Promise<number> {
+  const cluster = await openTarget(o, progress)
+  const have = new Set((await cluster.ptpConfigs()).map((c) => c.metadata.name))
   const missing = names.filter((n) => !have.has(n))
   if (missing.length) throw new InputError(`no such PtpConfig: ${missing.join(', ')} (applied: ${[...have].join(', ') || 'none'})`)
-  await deletePtpConfigs(lab, t, names)
+  await cluster.deletePtpConfigs(names)
   for (const n of names) progress(`ptpconfig ${n} deleted`)
   return EXIT.ok
 }
@@ -58,23 +56,20 @@ export function parseLabelArgs(args: string[]): Record<string, string | null> {
   return out
 }
 
-export async function cmdLabel(node: string, labels: string[], o: { name?: string }): Promise<number> {
+export async function cmdLabel(node: string, labels: string[], o: TargetFlags): Promise<number> {
   const patch = parseLabelArgs(labels)
-  const lab = await pickLab(o.name)
-  const t = await loadRunningLab(lab)
-  await setNodeLabels(lab, t, node, patch)
+  await (await openTarget(o, progress)).setNodeLabels(node, patch)
   progress(`node ${node} labelled`)
   return EXIT.ok
 }
 
-export async function cmdGet(o: { name?: string }): Promise<number> {
-  const lab = await pickLab(o.name)
-  const t = await loadRunningLab(lab)
+export async function cmdGet(o: TargetFlags): Promise<number> {
+  const cluster = await openTarget(o, progress)
   const out = ['PTPCONFIGS']
-  for (const c of await listPtpConfigs(lab))
+  for (const c of await cluster.ptpConfigs())
     out.push(`  ${c.metadata.name}: profiles ${c.spec.profile.map((p) => p.name).join(', ')}; recommend ${c.spec.recommend.map((r) => `${r.profile}@${r.priority}`).join(', ')}`)
   out.push('NODES')
-  for (const n of await nodeInfos(lab, t)) out.push(`  ${n.name}: ${Object.entries(n.labels).map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ') || '(no labels)'}`)
+  for (const n of await cluster.nodes()) out.push(`  ${n.name}: ${Object.entries(n.labels).map(([k, v]) => (v ? `${k}=${v}` : k)).join(' ') || '(no labels)'}`)
   process.stdout.write(out.join('\n') + '\n')
   return EXIT.ok
 }

@@ -1,6 +1,8 @@
 // up / down / status / test / run: thin shells over lab/.
 import { writeFile } from 'node:fs/promises'
-import { backendByKind, backendOf, downLab } from '../lab/backends/index.js'
+import { backendByKind, downLab } from '../lab/backends/index.js'
+import { LabCluster } from '../lab/cluster/lab.js'
+import type { Cluster } from '../lab/cluster/types.js'
 import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../lab/backends/types.js'
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
@@ -17,6 +19,7 @@ import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
+import { openTarget, type TargetFlags } from './target.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
   const b = v ?? 'netns'
@@ -140,14 +143,17 @@ export async function collectStatus(lab: string) {
       ports,
     })
   }
-  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, nodes }
+  // Daemons, the switch's OVS and every port: what `test` checks first.
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
 }
 
 export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
   const s = await collectStatus(await pickLab(o.name))
+  const code = s.healthy ? EXIT.ok : EXIT.failed
   if (o.json) {
     process.stdout.write(JSON.stringify(s, null, 2) + '\n')
-    return EXIT.ok
+    return code
   }
   const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
   for (const n of s.nodes) {
@@ -157,16 +163,16 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
         `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
       )
   }
+  out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
   process.stdout.write(out.join('\n') + '\n')
-  return EXIT.ok
+  return code
 }
 
-export async function runSuites(lab: string, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
+export async function runSuites(cluster: Cluster, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
   const { modes, window } = s
-  progress(`running ${modes.join(', ')} on lab ${lab} (offset window [${window.min}, ${window.max}] ns)`)
+  progress(`running ${modes.join(', ')} on ${cluster.description} (offset window [${window.min}, ${window.max}] ns)`)
   const results = await runSuite({
-    lab,
-    backend: await backendOf(lab),
+    cluster,
     settings: s,
     progress,
     signal,
@@ -183,11 +189,15 @@ export async function runSuites(lab: string, s: TestSettings, junit: string | un
   return results
 }
 
-export async function cmdTest(o: { mode?: string; name?: string; junit?: string }): Promise<number> {
+export async function cmdTest(o: TargetFlags & { mode?: string; junit?: string }): Promise<number> {
   const settings = await testSettings(o.mode)
-  const lab = await pickLab(o.name)
-  const rs = await interruptibly((signal) => runSuites(lab, settings, o.junit, signal))
-  return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
+  const cluster = await openTarget(o, progress)
+  try {
+    const rs = await interruptibly((signal) => runSuites(cluster, settings, o.junit, signal))
+    return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
+  } finally {
+    await cluster.close()
+  }
 }
 
 export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string }): Promise<number> {
@@ -203,7 +213,7 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
     await upLab(backend, t, file, signal)
     progress(`lab ${t.name} is up`)
     try {
-      return await runSuites(t.name, settings, o.junit, signal)
+      return await runSuites(new LabCluster(t.name, t, backend), settings, o.junit, signal)
     } finally {
       if (!o.keep) await backend.down(t.name, progress)
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)

@@ -1,15 +1,18 @@
 // ptplab: bring up a simulated PTP lab, run the conformance sync tests, tear
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
-import { MODES } from '../lab/conformance/settings.js'
+import { MODES } from '../lab/conformance/modes.js'
 import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
 import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
 import { cmdConfigpair } from './configpair-command.js'
 import { cmdDiscover } from './discover-command.js'
-import { cmdImagesBuild } from './images-command.js'
+import { cmdGraph, GRAPH_HELP } from './graph-command.js'
+import { cmdImagesBuild, cmdImagesLoad, cmdImagesPush, cmdImagesSave, imagesHelp, splitTags } from './images-command.js'
 import { cmdSolve } from './solve-command.js'
+import { contextOpt, kubeconfigOpt } from './target.js'
 import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+import { addVmCommands } from './vm-command.js'
 
 const program = new Command('ptplab')
   .description(
@@ -42,7 +45,14 @@ Environment (as upstream's conformance suite):
   PTP_TEST_CONFIG_FILE=FILE            ptptestconfig.yaml (offsets, slave_clock_sync soak test)
   COLLECT_POD_LOGS=true                copy daemon logs to LOG_ARTIFACTS_DIR (default ./test-logs)
   LOG_TEST_MARKERS=false               without test start/end markers
-  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)`
+  PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)
+  L2_DISCOVERY_IMAGE                   on a cluster: the L2 discovery/port-flap agent image
+                                       (default $IMG_PREFIX:l2probe, IMG_PREFIX default localhost/ptplab)
+
+On a cluster (--kubeconfig, --context) the suite follows upstream's contract:
+namespace openshift-ptp, daemon pods app=linuxptp-daemon, PtpConfigs as
+ptp.openshift.io/v1 objects; it deploys its agent DaemonSet in namespace
+ptplab-agent for L2 discovery and port flaps and removes it afterwards.`
 
 // Commander passes (args..., options, command); our handlers return an exit code.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67,16 +77,18 @@ program
 
 program
   .command('status')
-  .description('show nodes, ports, PTP roles, clock state and offsets of a running lab')
+  .description('show nodes, ports, PTP roles, clock state and offsets of a running lab; exit 1 when a daemon, the switch or a port is not healthy')
   .addOption(nameOpt())
   .option('--json', 'machine-readable output')
   .action(wrap(cmdStatus))
 
 program
   .command('test')
-  .description('run sync tests on a running lab; exit 0 only if every check passed')
+  .description('run the conformance suite on a running lab, or on a Kubernetes cluster with the PTP operator (--kubeconfig); exit 0 only if every check passed')
   .addOption(modeOpt())
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
   .addHelpText('after', envHelp)
   .action(wrap(cmdTest))
@@ -98,6 +110,16 @@ program
   .addOption(backendOpt())
   .addHelpText('after', envHelp)
   .action(wrap(cmdRun))
+
+program
+  .command('graph')
+  .description('draw the lab: nodes, NICs, ports, links with VLANs; on a running lab also PTP roles, clock states, offsets and the GM chain')
+  .option('--topology <file>', 'draw this topology file')
+  .addOption(nameOpt())
+  .option('--format <format>', 'mermaid, dot, svg or html')
+  .option('--out <file>', 'write to this file instead of stdout')
+  .addHelpText('after', GRAPH_HELP)
+  .action(wrap(cmdGraph))
 
 program
   .command('profiles')
@@ -138,6 +160,8 @@ program
   .argument('<file...>', 'PtpConfig YAML files')
   .option('--label <node:key[=value]>', 'also label a node (repeatable), e.g. worker1:ptp/clock-under-test', collectNodeLabel, [])
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdApply))
 
 program
@@ -145,6 +169,8 @@ program
   .description('delete applied PtpConfigs by name')
   .argument('<ptpconfig...>', 'PtpConfig names')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdDelete))
 
 program
@@ -153,21 +179,55 @@ program
   .argument('<node>', 'node name')
   .argument('<label...>', 'KEY[=VALUE] or KEY-')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdLabel))
 
 program
   .command('get')
   .description('list the applied PtpConfigs and the node labels')
   .addOption(nameOpt())
+  .addOption(kubeconfigOpt())
+  .addOption(contextOpt())
   .action(wrap(cmdGet))
 
-const images = program.command('images').description('container images of the docker backend, built locally (no registry needed)')
+const images = program
+  .command('images')
+  .description('container images, built locally (no registry needed): the docker backend\'s and the Kubernetes ones')
+  .addHelpText('after', imagesHelp)
+const prefixOpt = () => new Option('--prefix <prefix>', 'IMG_PREFIX of the Kubernetes images (default localhost/ptplab)')
+const onlyOpt = () => new Option('--only <tags>', 'only these Kubernetes images, comma separated (lptpd,ptpop,openvswitch,l2probe)').argParser(splitTags)
 images
   .command('build')
-  .description('build (or reuse) the base, node and switch images: debootstrap base, then the Dockerfiles')
+  .description(
+    'build (or reuse) the images: without --only the lab\'s base, node and switch images and every Kubernetes image; ' +
+      'an image is rebuilt only when what it is built from changed',
+  )
   .option('--force', 'rebuild even when the images exist')
   .option('--from <image>', 'build FROM this image instead of the local debootstrap base (e.g. debian:bookworm-slim where a registry exists)')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .addHelpText('after', imagesHelp)
   .action(wrap(cmdImagesBuild))
+images
+  .command('save')
+  .description('write the Kubernetes images to tarballs (CI artifacts): --out DIR gives DIR/<tag>.tar each, --out FILE one tarball')
+  .requiredOption('--out <dir|file>', 'an existing directory (one tarball per image) or a file to write')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .action(wrap(cmdImagesSave))
+images
+  .command('load')
+  .description('load image tarballs written by `ptplab images save` (prints the images loaded)')
+  .argument('<file...>', 'tarballs')
+  .action(wrap(cmdImagesLoad))
+images
+  .command('push')
+  .description('push the Kubernetes images to a registry as HOST[:PORT]/<path>:<tag> (the prefix\'s own registry part replaced)')
+  .requiredOption('--registry <host[:port]>', 'the registry, e.g. 127.0.0.1:5000')
+  .addOption(prefixOpt())
+  .addOption(onlyOpt())
+  .action(wrap(cmdImagesPush))
 
 program
   .command('configpair')
@@ -176,6 +236,8 @@ program
   .allowUnknownOption()
   .argument('[args...]', 'ID1 ID2 IFNAME CLK1 CLK2 CONTAINER1 CONTAINER2 [PCI1 PCI2] [--kind veth|netdevsim] (--help for details)')
   .action(wrap((args: string[]) => cmdConfigpair(args)))
+
+addVmCommands(program)
 
 try {
   await program.parseAsync()

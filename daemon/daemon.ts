@@ -1,6 +1,6 @@
 // The node daemon: watches <profile-path>/<node>, renders ptp4l configs,
 // supervises ptp4l/phc2sys and turns their log lines into metrics. The same
-// contract as upstream's linuxptp daemon (REFERENCE section 5).
+// contract as upstream's linuxptp daemon (docs/upstream.md#daemon).
 import { existsSync } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
@@ -157,7 +157,7 @@ export class Daemon {
 
   // Shared-clock mode: every node uses the one host clock, which nobody may
   // step. ptp4l runs with free_running 1; tell it the local clock is
-  // synchronised by other means so its ports can reach SLAVE (REFERENCE 4).
+  // synchronised by other means so its ports can reach SLAVE (docs/upstream.md#linuxptp).
   // Sent after every (re)start, retried until ptp4l's socket answers.
   private async markSynchronized(plan: PlannedProfile): Promise<void> {
     for (let i = 0; i < 50 && !this.stopped; i++) {

@@ -87,6 +87,44 @@ export const profileName: NameRule = (s) => {
   return undefined
 }
 
+// Container images, as the distribution reference grammar has them (simplified
+// to what must be refused: spaces, control characters, uppercase paths): an
+// optional registry host[:port] (the first part, when it has a '.' or ':' or
+// is localhost, as Docker decides), a lowercase path, a tag and/or digest.
+const REGISTRY_RE = /^[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::\d{1,5})?$/
+const PATH_RE = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/
+const TAG_RE = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/
+const DIGEST_RE = /^sha256:[0-9a-f]{64}$/
+
+// A registry: HOST or HOST:PORT.
+export const registryHost: NameRule = (s) => {
+  if (!REGISTRY_RE.test(s)) return 'must be HOST or HOST:PORT (letters, digits, . and -)'
+  const port = s.split(':')[1]
+  if (port !== undefined && (Number(port) < 1 || Number(port) > 65535)) return 'port must be 1..65535'
+  return undefined
+}
+
+// An image repository without tag: IMG_PREFIX (localhost/ptplab).
+export const imageRepository: NameRule = (s) => {
+  const bad = 'must be [registry[:port]/]path, the path lowercase letters and digits with . _ - separators'
+  if (s.length === 0 || s.length > 255) return bad
+  const slash = s.indexOf('/')
+  const first = slash >= 0 ? s.slice(0, slash) : ''
+  const hasRegistry = slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')
+  if (hasRegistry && registryHost(first)) return `registry ${quote(first)} ${registryHost(first)}`
+  return PATH_RE.test(hasRegistry ? s.slice(slash + 1) : s) ? undefined : bad
+}
+
+// A full image reference: repository[:tag][@sha256:digest].
+export const imageReference: NameRule = (s) => {
+  const [name = '', digest, ...more] = s.split('@')
+  if (more.length || (digest !== undefined && !DIGEST_RE.test(digest))) return 'digest must be @sha256:<64 hex digits>'
+  const colon = name.lastIndexOf(':')
+  const hasTag = colon > name.lastIndexOf('/')
+  if (hasTag && !TAG_RE.test(name.slice(colon + 1))) return "tag must be letters, digits, '_', '.' and '-' (at most 128)"
+  return imageRepository(hasTag ? name.slice(0, colon) : name)
+}
+
 // Throws an InputError naming the value and where it came from.
 export function checkName(rule: NameRule, value: unknown, what: string, where: InputErrorWhere = {}): string {
   if (typeof value !== 'string') throw new InputError(`${what} must be a string, got ${quote(value)}`, where)

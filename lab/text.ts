@@ -78,3 +78,15 @@ function render(v: unknown, limit: number): string {
   }
   return s
 }
+
+// Text for XML, SVG and HTML (text and attribute values). Characters XML 1.0
+// cannot carry at all (control codes from a process's output) become U+FFFD
+// so the document stays parseable.
+export const escapeXml = (s: string): string =>
+  s
+    .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '\ufffd')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&apos;')

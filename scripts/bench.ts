@@ -7,10 +7,10 @@ import { readdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { NetnsBackend } from '../lab/backends/netns/backend.js'
 import { buildImages, dockerAvailable } from '../lab/images/images.js'
 import { testSettings } from '../lab/conformance/settings.js'
 import { runSuite } from '../lab/conformance/suite.js'
+import { openLabCluster } from '../lab/cluster/index.js'
 import { suitePassed, humanReport } from '../lab/conformance/report.js'
 import { projectRoot } from '../lab/paths.js'
 import { listLabs } from '../lab/state/labs.js'
@@ -178,7 +178,7 @@ async function oneRun(lab: string, o: { settleS: number; windowS: number; clkTck
 
     log('OC mode through the library (discovery, solver, configs kept), sync test only')
     const settings = { ...(await testSettings('oc')), keepConfig: true } // kept for the steady-state sample; down removes them
-    const [res] = await runSuite({ lab, backend: new NetnsBackend(), settings, progress: () => {}, signal, syncOnly: true })
+    const [res] = await runSuite({ cluster: await openLabCluster(lab), settings, progress: () => {}, signal, syncOnly: true })
     if (!res) throw new Error('OC suite returned no result')
     // With keepConfig the suite returns right after its last (passing) poll.
     const synced = performance.now()

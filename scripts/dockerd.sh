@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure a Docker engine answers, for the container backend and its tests.
 # When none does, starts Debian's dockerd (package docker.io) in the
-# background with the flags these machines need (REFERENCE section 8): no
+# background with the flags these machines need (docs/upstream.md#machines): no
 # iptables rules and no default bridge, as lab containers run with
 # `--network none` and image builds use the host network.
 #

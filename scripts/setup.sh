@@ -38,7 +38,7 @@ if ((${#missing[@]})); then
 fi
 
 # The container backend's engine: Debian's dockerd, started by hand when
-# none answers (no systemd here; REFERENCE section 8).
+# none answers (no systemd here; docs/upstream.md#machines).
 if [[ $(id -u) -eq 0 ]]; then
   bash scripts/dockerd.sh || log "no Docker engine: container-backend tests will be skipped"
 fi

@@ -6,7 +6,7 @@
 # "N passed, N failed" line. Integration tests need root (CI runs as root)
 # and skip with the reason otherwise. Arguments: test files to run instead.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || exit 1
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT

@@ -3,9 +3,10 @@
 // the operator's first reconcile, daemons. Backends supply the primitives.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { reconcile } from '../cluster/store.js'
+import { InterruptedError } from '../errors.js'
+import { reconcile } from '../store/store.js'
 import { configPair, hex2, type NsRef } from '../links/configpair.js'
-import { externalGmProfiles } from '../conformance/external-gm.js'
+import { externalGmProfiles } from '../profiles/external-gm.js'
 import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
 import { StateRecorder, writeJsonAtomic, type Resource } from '../state/state.js'
 import { addNetns } from '../sys/netns.js'
@@ -111,7 +112,7 @@ export async function upWithRollback(
 export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promise<void> {
   const p = labPaths(t.name)
   const check = () => {
-    if (o.signal?.aborted) throw new Error('interrupted')
+    if (o.signal?.aborted) throw new InterruptedError()
   }
   await prepareLabDirs(t)
   const names = labNodeNames(t)

@@ -1,7 +1,7 @@
 // Talking to lab daemons: HTTP over their unix sockets, never over IP.
 import { request } from 'node:http'
 import { labPaths } from '../paths.js'
-import { pollUntil } from '../sys/proc.js'
+import { pollUntil } from '../sys/poll.js'
 
 export function httpUnix(socketPath: string, path: string, timeoutMs = 3000): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {

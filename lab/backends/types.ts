@@ -3,8 +3,8 @@
 import type { RunResult } from '../sys/run.js'
 import type { Topology } from '../topology/index.js'
 
-export const BACKENDS = ['netns', 'docker'] as const
-export type BackendKind = (typeof BACKENDS)[number]
+import type { BackendKind } from '../state/state.js'
+export { BACKENDS, type BackendKind } from '../state/state.js'
 
 export type Progress = (msg: string) => void
 

@@ -1,5 +1,5 @@
-// Pure evaluation of the "in sync" checks (REFERENCE section 7) from one
-// observation of the lab: metrics samples per node plus pmc data sets.
+// Pure evaluation of the "in sync" checks (docs/conformance.md) from one
+// observation of a cluster: metrics samples per node plus pmc data sets.
 import { ifaceAlias } from '../ptp/iface-alias.js'
 import { findSample, type Sample } from '../ptp/prom-text.js'
 import { ClockState, enumName, PortRole } from '../ptp/types.js'
@@ -16,6 +16,7 @@ export interface CheckResult {
   pass: boolean
   measured: string
   expected: string
+  durationMs?: number // of the named test it belongs to
 }
 
 export interface ClockView {
@@ -76,28 +77,25 @@ export function checkSlaveSync(label: string, obs: Observation, p: PortRef, w: O
   ]
 }
 
-// The slave's grandmaster is the expected GM clock, and its parent is the
-// expected upstream clock (the switch boundary clock, or the GM itself).
-export function checkIdentityChain(
-  label: string,
-  slave: ClockView | undefined,
-  gm: ClockView | undefined,
-  parent: { name: string; view: ClockView | undefined },
-): CheckResult[] {
+// The slave's grandmaster is the expected GM clock.
+export function checkGrandmaster(label: string, slave: ClockView | undefined, gm: ClockView | undefined): CheckResult {
   const gmId = gm?.clockIdentity
+  return {
+    name: `${label} grandmaster identity`,
+    pass: !!gmId && slave?.grandmasterIdentity === gmId,
+    measured: slave?.grandmasterIdentity ?? 'unknown',
+    expected: gmId ?? 'grandmaster clock identity (unknown)',
+  }
+}
+
+// Its parent is the expected upstream clock (the switch boundary clock, or
+// the GM itself).
+export function checkParent(label: string, slave: ClockView | undefined, parent: { name: string; view: ClockView | undefined }): CheckResult {
   const parentId = parent.view?.clockIdentity
-  return [
-    {
-      name: `${label} grandmaster identity`,
-      pass: !!gmId && slave?.grandmasterIdentity === gmId,
-      measured: slave?.grandmasterIdentity ?? 'unknown',
-      expected: gmId ?? 'grandmaster clock identity (unknown)',
-    },
-    {
-      name: `${label} parent is ${parent.name}`,
-      pass: !!parentId && slave?.parentClock === parentId,
-      measured: slave?.parentClock ?? 'unknown',
-      expected: parentId ?? `${parent.name} clock identity (unknown)`,
-    },
-  ]
+  return {
+    name: `${label} parent is ${parent.name}`,
+    pass: !!parentId && slave?.parentClock === parentId,
+    measured: slave?.parentClock ?? 'unknown',
+    expected: parentId ?? `${parent.name} clock identity (unknown)`,
+  }
 }

@@ -1,4 +1,4 @@
-// Discovery mode (REFERENCE section 7): which kind of clock the applied
+// Discovery mode (docs/upstream.md#suite): which kind of clock the applied
 // PtpConfigs make of the node labelled ptp/clock-under-test. Pure.
 //
 // Follows upstream's discoverPTPConfiguration/discoverMode
@@ -22,7 +22,7 @@ import { InputError } from '../errors.js'
 import { whereIs, type PtpConfig } from '../operator/ptpconfig.js'
 import { getOption, interfacesOf, parsePtp4lConf } from '../ptp/ptp4l-conf.js'
 import type { PtpProfile } from '../ptp/types.js'
-import { LABEL_CUT } from './ptpconfigs.js'
+import { LABEL_CUT } from '../profiles/ptpconfigs.js'
 
 export interface DiscoveryNode {
   name: string

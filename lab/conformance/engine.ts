@@ -1,23 +1,18 @@
-// Runs one mode plan against a running lab: apply its labels and
-// PtpConfigs, wait for sync, then the mode's named tests (failover, port
-// down/up, process restart, profile priority, soak), then clean up.
-import { readFile } from 'node:fs/promises'
-import type { LabBackend } from '../backends/types.js'
-import { daemonMetrics, daemonStatus } from '../backends/daemon-client.js'
-import { applyPtpConfigs, deletePtpConfigs, listPtpConfigs, nodeInfos, setNodeLabels } from '../cluster/store.js'
+// Runs one mode plan against a cluster: apply its labels and PtpConfigs,
+// wait for sync, then the mode's named tests (a table: failover, port
+// down/up, process restart, profile priority, soak), then clean up. All
+// node work goes through the cluster's node handles.
+import type { Cluster, NodeHandle, Wiring } from '../cluster/types.js'
+import { InterruptedError } from '../errors.js'
 import { qualifiedName } from '../operator/resolve.js'
-import type { PtpConfig } from '../operator/ptpconfig.js'
-import { labPaths } from '../paths.js'
+import { PTP_NAMESPACE, type PtpConfig } from '../operator/ptpconfig.js'
+import { LABEL_CUT, LABEL_GM, LABEL_SLAVE1, LABEL_SLAVE2 } from '../profiles/ptpconfigs.js'
 import { findSample, parsePromText } from '../ptp/prom-text.js'
-import { PortRole } from '../ptp/types.js'
-import { sleep } from '../sys/proc.js'
-import { clusterNodes, grandmasterNodes, type Topology } from '../topology/index.js'
-import { clockStateOf, roleOf, type CheckResult, type Observation, type OffsetWindow } from './checks.js'
-import { externalGmPort } from './external-gm.js'
-import type { PortRef } from './checks.js'
+import { ClockState, PortRole } from '../ptp/types.js'
+import { poll, sleep } from '../sys/poll.js'
+import { clockStateOf, roleOf, type CheckResult, type Observation, type OffsetWindow, type PortRef } from './checks.js'
 import { clockAt, observe } from './observe.js'
 import { planPorts, type ModePlan } from './plan.js'
-import { LABEL_CUT, LABEL_GM, LABEL_SLAVE1, LABEL_SLAVE2 } from './ptpconfigs.js'
 import type { SuiteResult } from './report.js'
 import { syncChecks, type Upstream } from './sync-checks.js'
 
@@ -32,9 +27,7 @@ export interface SoakSpec {
 }
 
 export interface EngineOptions {
-  lab: string
-  t: Topology
-  backend: LabBackend
+  cluster: Cluster
   window: OffsetWindow
   timeoutMs: number
   keepConfig: boolean
@@ -43,256 +36,285 @@ export interface EngineOptions {
   hooks?: TestHooks
   soak?: SoakSpec // slave_clock_sync of ptptestconfig.yaml, when enabled
   syncOnly?: boolean // only the sync test (benchmark: time to LOCKED)
+  pollMs?: number // between observations (default 250)
 }
 
 // Names the suite generates; only these are cleared between modes, so user
 // PtpConfigs (Discovery mode) are never touched.
 export const GENERATED_CONFIGS = ['test-grandmaster', 'test-slave1', 'test-slave2', 'test-bc-master1', 'test-bc-master2', 'temp']
-
 export const GENERATED_LABELS = [LABEL_GM, LABEL_CUT, LABEL_SLAVE1, LABEL_SLAVE2]
-
 const TEMP = 'temp'
 
-// The ports whose ptp4l data sets the checks read, plus external GMs.
-function observedPorts(o: EngineOptions, plan: ModePlan): PortRef[] {
-  const ports = planPorts(plan)
-  for (const gm of grandmasterNodes(o.t)) {
-    const port = externalGmPort(o.t, gm)
-    if (port) ports.push({ node: gm.name, port })
+// What one run of a plan works with: the cluster, what it knows of the
+// cabling, and the handles of every node observed (including infrastructure
+// like external grandmasters).
+class Run {
+  readonly wiring: Wiring | undefined
+  readonly handles = new Map<string, NodeHandle>()
+  readonly ports: PortRef[]
+
+  constructor(
+    readonly o: EngineOptions,
+    readonly plan: ModePlan,
+  ) {
+    this.wiring = o.cluster.wiring()
+    this.ports = planPorts(plan)
+    for (const p of this.ports) if (!this.handles.has(p.node)) this.handles.set(p.node, o.cluster.node(p.node))
+    for (const gm of this.wiring?.externalGms ?? []) {
+      this.handles.set(gm.name, gm.node)
+      this.ports.push({ node: gm.name, port: gm.port })
+    }
   }
-  return ports
-}
 
-async function look(o: EngineOptions, plan: ModePlan): Promise<Observation> {
-  const ports = observedPorts(o, plan)
-  return observe(o.lab, [...new Set(ports.map((p) => p.node))], ports, o.t.switch?.name)
-}
+  node(name: string): NodeHandle {
+    return this.handles.get(name) ?? this.o.cluster.node(name)
+  }
 
-// Which clock every slave must call its grandmaster: the generated GM; an
-// external GM node of the topology; else whatever GM the switch follows.
-function expectedGm(o: EngineOptions, plan: ModePlan, obs: Observation): Upstream {
-  if (plan.gm) return { name: `grandmaster ${plan.gm.node}:${plan.gm.port}`, view: clockAt(obs, plan.gm) }
-  const gm = grandmasterNodes(o.t)[0]
-  const port = gm && externalGmPort(o.t, gm)
-  if (gm && port) return { name: `external grandmaster ${gm.name}`, view: clockAt(obs, { node: gm.name, port }) }
-  return { name: 'the grandmaster the switch follows', view: { clockIdentity: obs.switchClock?.grandmasterIdentity } }
-}
+  look(): Promise<Observation> {
+    return observe(this.handles, this.ports, this.wiring)
+  }
 
-const check = (test: string, name: string, pass: boolean, measured: string, expected: string): CheckResult => ({
-  test,
-  name,
-  pass,
-  measured,
-  expected,
-})
+  // Which clock every slave must call its grandmaster: the generated GM; an
+  // external GM of the lab; else whatever GM the switch follows; unknown on
+  // a cluster that knows no cabling (then no grandmaster check is made).
+  expectedGm(obs: Observation): Upstream | undefined {
+    const { plan } = this
+    if (plan.gm) return { name: `grandmaster ${plan.gm.node}:${plan.gm.port}`, view: clockAt(obs, plan.gm) }
+    const gm = this.wiring?.externalGms[0]
+    if (gm) return { name: `external grandmaster ${gm.name}`, view: clockAt(obs, { node: gm.name, port: gm.port }) }
+    if (this.wiring?.switchClock) return { name: 'the grandmaster the switch follows', view: { clockIdentity: obs.switchClock?.grandmasterIdentity } }
+    return undefined
+  }
 
-// Polls the sync checks until all pass or the deadline.
-async function waitSync(o: EngineOptions, plan: ModePlan, timeoutMs = o.timeoutMs): Promise<{ checks: CheckResult[]; ms?: number }> {
-  const start = Date.now()
-  for (;;) {
-    if (o.signal?.aborted) throw new Error('interrupted')
-    const obs = await look(o, plan)
-    const checks = syncChecks(o.t, plan, obs, o.window, expectedGm(o, plan, obs))
-    if (checks.every((c) => c.pass)) return { checks, ms: Date.now() - start }
-    if (Date.now() - start > timeoutMs) return { checks }
-    await sleep(250)
+  // Polls f until it yields a value, the deadline passes or the run is interrupted.
+  until<T>(timeoutMs: number, f: () => Promise<T | undefined>) {
+    return poll(f, { timeoutMs, intervalMs: 100, signal: this.o.signal, ignoreErrors: true })
+  }
+
+  // Polls the sync checks until all pass or the deadline.
+  async waitSync(timeoutMs = this.o.timeoutMs): Promise<{ checks: CheckResult[]; ms?: number }> {
+    const start = Date.now()
+    for (;;) {
+      if (this.o.signal?.aborted) throw new InterruptedError()
+      const obs = await this.look()
+      const checks = syncChecks(this.wiring, this.plan, obs, this.o.window, this.expectedGm(obs))
+      if (checks.every((c) => c.pass)) return { checks, ms: Date.now() - start }
+      if (Date.now() - start > timeoutMs) return { checks }
+      await sleep(this.o.pollMs ?? 250)
+    }
+  }
+
+  // In sync again: one summarising check (details only when it fails).
+  async resync(test: string, what: string): Promise<CheckResult[]> {
+    const r = await this.waitSync()
+    const within = `within ${secs(this.o.timeoutMs)}`
+    if (r.ms !== undefined) return [check(test, what, true, `after ${secs(r.ms)}`, within)]
+    return [check(test, what, false, 'not in sync', within), ...r.checks.filter((c) => !c.pass).map((c) => ({ ...c, test }))]
+  }
+
+  // The ptp4l of the clock under test: its config and process.
+  async cut() {
+    const c = this.plan.clocks[0]!
+    const inst = (await this.node(c.node).ptp4l()).find((p) => p.ifaces.includes(c.slavePorts[0]!))
+    return { node: c.node, config: inst?.config, processId: inst?.processId, profile: inst?.profile }
+  }
+
+  async processStatus(node: string, config: string): Promise<number | undefined> {
+    const s = parsePromText(await this.node(node).metrics())
+    return findSample(s, 'openshift_ptp_process_status', { process: 'ptp4l', config })?.value
+  }
+
+  // Runs f with the port's cable pulled, plugging it back whatever happens.
+  async withPortDown<T>(p: PortRef, f: () => Promise<T>): Promise<T> {
+    await this.node(p.node).setCarrier(p.port, false)
+    try {
+      return await f()
+    } finally {
+      await this.node(p.node).setCarrier(p.port, true)
+    }
   }
 }
 
-async function waitFor<T>(o: EngineOptions, timeoutMs: number, f: () => Promise<T | undefined>): Promise<{ value?: T; ms: number }> {
-  const start = Date.now()
-  for (;;) {
-    if (o.signal?.aborted) throw new Error('interrupted')
-    const v = await f().catch(() => undefined)
-    if (v !== undefined) return { value: v, ms: Date.now() - start }
-    if (Date.now() - start > timeoutMs) return { ms: Date.now() - start }
-    await sleep(100)
-  }
-}
-
+const check = (test: string, name: string, pass: boolean, measured: string, expected: string): CheckResult => ({ test, name, pass, measured, expected })
 const secs = (ms?: number) => (ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`)
 
-// In sync again: one summarising check (details only when it fails).
-async function resync(o: EngineOptions, plan: ModePlan, test: string, what: string): Promise<CheckResult[]> {
-  const r = await waitSync(o, plan)
-  if (r.ms !== undefined) return [check(test, what, true, `after ${secs(r.ms)}`, `within ${secs(o.timeoutMs)}`)]
-  return [check(test, what, false, 'not in sync', `within ${secs(o.timeoutMs)}`), ...r.checks.filter((c) => !c.pass).map((c) => ({ ...c, test }))]
-}
+// ---------------------------------------------------------------- named tests
 
-async function portRecovery(o: EngineOptions, plan: ModePlan, p: PortRef): Promise<CheckResult[]> {
+async function portRecovery(r: Run): Promise<CheckResult[]> {
   const test = 'port down/up recovery'
-  const out: CheckResult[] = []
-  await o.backend.setPortLink(o.lab, p.node, p.port, false)
-  try {
-    const left = await waitFor(o, 10_000, async () => {
-      const r = roleOf(await look(o, plan), p)
-      return r !== undefined && r !== PortRole.SLAVE ? r : undefined
-    })
-    out.push(
-      check(test, `${p.node}:${p.port} leaves SLAVE when its link goes down`, left.value !== undefined,
-        left.value === undefined ? 'still SLAVE' : `role ${left.value} after ${secs(left.ms)}`, 'not SLAVE (FAULTY 3)'),
-    )
-  } finally {
-    await o.backend.setPortLink(o.lab, p.node, p.port, true)
-  }
-  out.push(...(await resync(o, plan, test, `in sync again after ${p.port} link up`)))
-  return out
+  const p = { node: r.plan.clocks[0]!.node, port: r.plan.clocks[0]!.slavePorts[0]! }
+  const left = await r.withPortDown(p, () =>
+    r.until(Math.min(10_000, r.o.timeoutMs), async () => {
+      const role = roleOf(await r.look(), p)
+      return role !== undefined && role !== PortRole.SLAVE ? role : undefined
+    }),
+  )
+  return [
+    check(test, `${p.node}:${p.port} leaves SLAVE when its link goes down`, left.value !== undefined,
+      left.value === undefined ? 'still SLAVE' : `role ${left.value} after ${secs(left.ms)}`, 'not SLAVE (FAULTY 3)'),
+    ...(await r.resync(test, `in sync again after ${p.port} link up`)),
+  ]
 }
 
-async function dualFollowerFailover(o: EngineOptions, plan: ModePlan): Promise<CheckResult[]> {
+async function dualFollowerFailover(r: Run): Promise<CheckResult[]> {
   const test = 'dual follower failover'
-  const c = plan.clocks.find((x) => x.kind === 'dualfollower')!
-  const obs = await look(o, plan)
+  const c = r.plan.clocks.find((x) => x.kind === 'dualfollower')!
+  const obs = await r.look()
   const active = c.slavePorts.find((port) => roleOf(obs, { node: c.node, port }) === PortRole.SLAVE)
   const standby = c.slavePorts.find((x) => x !== active)
   if (!active || !standby) return [check(test, 'a SLAVE port to fail over from', false, 'none', 'one port SLAVE')]
-  const out: CheckResult[] = []
-  await o.backend.setPortLink(o.lab, c.node, active, false)
-  try {
-    const took = await waitFor(o, o.timeoutMs, async () => {
-      const ob = await look(o, plan)
+  const took = await r.withPortDown({ node: c.node, port: active }, () =>
+    r.until(r.o.timeoutMs, async () => {
+      const ob = await r.look()
       const p = { node: c.node, port: standby }
-      return roleOf(ob, p) === PortRole.SLAVE && clockStateOf(ob, p) === 1 ? true : undefined
-    })
-    out.push(
-      check(test, `${standby} becomes SLAVE and LOCKED when ${active} goes down`, !!took.value,
-        took.value ? `after ${secs(took.ms)}` : 'did not take over', `within ${secs(o.timeoutMs)}`),
-    )
-  } finally {
-    await o.backend.setPortLink(o.lab, c.node, active, true)
-  }
-  out.push(...(await resync(o, plan, test, `recovers after ${active} link up`)))
-  return out
+      return roleOf(ob, p) === PortRole.SLAVE && clockStateOf(ob, p) === ClockState.LOCKED ? true : undefined
+    }),
+  )
+  return [
+    check(test, `${standby} becomes SLAVE and LOCKED when ${active} goes down`, !!took.value,
+      took.value ? `after ${secs(took.ms)}` : 'did not take over', `within ${secs(r.o.timeoutMs)}`),
+    ...(await r.resync(test, `recovers after ${active} link up`)),
+  ]
 }
 
-async function cutProcess(o: EngineOptions, plan: ModePlan) {
-  const c = plan.clocks[0]!
-  const st = await daemonStatus(o.lab, c.node)
-  const prof = st.profiles.find((p) => p.ifaces.includes(c.slavePorts[0]!))
-  const ptp4l = prof?.processes.find((x) => x.process === 'ptp4l')
-  return { node: c.node, config: prof?.config, pid: ptp4l?.pid ?? undefined }
-}
-
-async function processStatus(lab: string, node: string, config: string): Promise<number | undefined> {
-  const s = parsePromText(await daemonMetrics(lab, node))
-  return findSample(s, 'openshift_ptp_process_status', { process: 'ptp4l', config })?.value
-}
-
-async function processRestart(o: EngineOptions, plan: ModePlan): Promise<CheckResult[]> {
+async function processRestart(r: Run): Promise<CheckResult[]> {
   const test = 'process restart'
-  const cut = await cutProcess(o, plan)
-  if (!cut.pid || !cut.config) return [check(test, 'ptp4l of the clock under test is running', false, 'no pid', 'a running ptp4l')]
-  const seen: number[] = [(await processStatus(o.lab, cut.node, cut.config)) ?? -1]
-  process.kill(cut.pid, 'SIGTERM')
-  const back = await waitFor(o, 15_000, async () => {
-    const v = await processStatus(o.lab, cut.node, cut.config!)
+  const cut = await r.cut()
+  if (!cut.config || !cut.processId) return [check(test, 'ptp4l of the clock under test is running', false, 'not running', 'a running ptp4l')]
+  const config = cut.config
+  const seen: number[] = [(await r.processStatus(cut.node, config)) ?? -1]
+  await r.node(cut.node).stopPtp4l(config)
+  const back = await r.until(Math.min(15_000, r.o.timeoutMs), async () => {
+    const v = await r.processStatus(cut.node, config)
     if (v !== undefined && v !== seen.at(-1)) seen.push(v)
     return seen.join(',').endsWith('1,0,1') ? true : undefined
   })
-  const after = await cutProcess(o, plan)
+  const after = await r.cut()
   return [
     check(test, `SIGTERM ${cut.node} ptp4l: process_status 1 -> 0 -> 1`, !!back.value, seen.join(' -> '), '1 -> 0 -> 1'),
-    check(test, 'a new ptp4l process runs', !!after.pid && after.pid !== cut.pid, `pid ${cut.pid} -> ${after.pid ?? 'none'}`, 'a new pid'),
-    ...(await resync(o, plan, test, 'in sync again after the restart')),
+    check(test, 'a new ptp4l process runs', !!after.processId && after.processId !== cut.processId, `process ${cut.processId} -> ${after.processId ?? 'none'}`, 'a new process'),
+    ...(await r.resync(test, 'in sync again after the restart')),
   ]
 }
 
 // A copy of the clock-under-test profile named temp, priority 0, matched by
 // node name, must replace the node's profiles; removing it restores them.
-async function profilePriority(o: EngineOptions, plan: ModePlan): Promise<CheckResult[]> {
+async function profilePriority(r: Run): Promise<CheckResult[]> {
   const test = 'profile priority'
-  const c = plan.clocks[0]!
-  const applied = [...plan.configs, ...(await listPtpConfigs(o.lab))]
+  const { cluster } = r.o
+  const c = r.plan.clocks[0]!
+  const applied = [...r.plan.configs, ...(await cluster.ptpConfigs())]
   const cr = applied.find((x) => x.metadata.name === c.config)
   const src = cr?.spec.profile.find((x) => x.name === c.profile) ?? cr?.spec.profile[0]
   if (!src) return [check(test, `profile of ${c.config} found`, false, 'missing', c.config)]
-  const before = (await daemonStatus(o.lab, c.node)).profiles.map((p) => p.name)
+  const before = (await r.node(c.node).ptp4l()).map((p) => p.profile)
   const temp: PtpConfig = {
     apiVersion: 'ptp.openshift.io/v1',
     kind: 'PtpConfig',
-    metadata: { name: TEMP, namespace: 'openshift-ptp' },
+    metadata: { name: TEMP, namespace: PTP_NAMESPACE },
     spec: { profile: [{ ...src, name: TEMP }], recommend: [{ profile: TEMP, priority: 0, match: [{ nodeName: c.node }] }] },
   }
   const want = qualifiedName(TEMP, TEMP)
-  const logFile = labPaths(o.lab).nodeLog(c.node)
-  const logFrom = (await readFile(logFile, 'utf8')).length
-  await applyPtpConfigs(o.lab, o.t, [temp])
+  const since = await r.node(c.node).logMark()
+  await cluster.applyPtpConfigs([temp])
   const out: CheckResult[] = []
   try {
-    const got = await waitFor(o, o.timeoutMs, async () => {
-      const names = (await daemonStatus(o.lab, c.node)).profiles.map((p) => p.name)
-      const log = (await readFile(logFile, 'utf8')).slice(logFrom)
-      return names.length === 1 && names[0] === want && log.includes(`Profile Name: ${want}`) ? names : undefined
-    })
+    const got = await cluster.waitProfiles(c.node, [want], { since, timeoutMs: r.o.timeoutMs, signal: r.o.signal })
     out.push(
-      check(test, `priority 0 profile ${want} replaces ${before.join(', ')} on ${c.node}`, !!got.value,
-        got.value ? `"Profile Name: ${want}" after ${secs(got.ms)}` : `profiles: ${(await daemonStatus(o.lab, c.node)).profiles.map((p) => p.name).join(', ')}`,
+      check(test, `priority 0 profile ${want} replaces ${before.join(', ')} on ${c.node}`, got.ms !== undefined,
+        got.ms !== undefined ? `"Profile Name: ${want}" after ${secs(got.ms)}` : `profiles: ${got.running.join(', ') || 'none'}`,
         `only ${want}, logged as "Profile Name: ${want}"`),
     )
   } finally {
-    await deletePtpConfigs(o.lab, o.t, [TEMP])
+    await cluster.deletePtpConfigs([TEMP])
   }
-  const restored = await waitFor(o, o.timeoutMs, async () => {
-    const names = (await daemonStatus(o.lab, c.node)).profiles.map((p) => p.name)
-    return names.join(',') === before.join(',') ? true : undefined
-  })
-  out.push(check(test, `${before.join(', ')} restored after temp is removed`, !!restored.value, restored.value ? `after ${secs(restored.ms)}` : 'not restored', before.join(', ')))
-  out.push(...(await resync(o, plan, test, 'in sync again with the original profile')))
+  const restored = await cluster.waitProfiles(c.node, before, { timeoutMs: r.o.timeoutMs, signal: r.o.signal })
+  out.push(check(test, `${before.join(', ')} restored after temp is removed`, restored.ms !== undefined,
+    restored.ms !== undefined ? `after ${secs(restored.ms)}` : `profiles: ${restored.running.join(', ') || 'none'}`, before.join(', ')))
+  out.push(...(await r.resync(test, 'in sync again with the original profile')))
   return out
 }
 
 // slave_clock_sync soak: watch the clock state; count LOCKED -> not LOCKED
-// after the first LOCKED; fail at failure_threshold.
-async function soakSlaveClockSync(o: EngineOptions, plan: ModePlan, s: SoakSpec): Promise<CheckResult[]> {
-  const test = 'soak: slave_clock_sync'
-  const c = plan.clocks[0]!
-  const end = Date.now() + s.durationMs
-  let last: number | undefined
-  let locked = false
+// after the first LOCKED; fail at failure_threshold, and fail a clock that
+// never locked at all.
+export function soakVerdict(states: Array<number | undefined>, failureThreshold: number): { losses: number; locked: boolean; pass: boolean } {
   let losses = 0
-  while (Date.now() < end && losses < s.failureThreshold) {
-    if (o.signal?.aborted) throw new Error('interrupted')
-    const obs = await look(o, plan)
-    const port = c.slavePorts.find((p) => roleOf(obs, { node: c.node, port: p }) === PortRole.SLAVE) ?? c.slavePorts[0]!
-    const st = clockStateOf(obs, { node: c.node, port })
-    if (st === 1) locked = true
-    else if (locked && last === 1) losses++
+  let locked = false
+  let last: number | undefined
+  for (const st of states) {
+    if (st === ClockState.LOCKED) locked = true
+    else if (locked && last === ClockState.LOCKED) losses++
     last = st
+  }
+  return { losses, locked, pass: locked && losses < failureThreshold }
+}
+
+async function soakSlaveClockSync(r: Run): Promise<CheckResult[]> {
+  const test = 'soak: slave_clock_sync'
+  const s = r.o.soak!
+  const c = r.plan.clocks[0]!
+  const end = Date.now() + s.durationMs
+  const states: Array<number | undefined> = []
+  while (Date.now() < end && soakVerdict(states, s.failureThreshold).losses < s.failureThreshold) {
+    if (r.o.signal?.aborted) throw new InterruptedError()
+    const obs = await r.look()
+    const port = c.slavePorts.find((p) => roleOf(obs, { node: c.node, port: p }) === PortRole.SLAVE) ?? c.slavePorts[0]!
+    states.push(clockStateOf(obs, { node: c.node, port }))
     await sleep(1000)
   }
+  const v = soakVerdict(states, s.failureThreshold)
   return [
-    check(test, `${c.node} LOCKED -> not LOCKED transitions in ${secs(s.durationMs)}`, losses < s.failureThreshold, String(losses), `< ${s.failureThreshold}`),
+    check(test, `${c.node} LOCKED -> not LOCKED transitions in ${secs(s.durationMs)}`, v.pass,
+      v.locked ? String(v.losses) : `never LOCKED (${states.length} samples)`, `LOCKED, then < ${s.failureThreshold} losses`),
   ]
 }
 
+// The named tests after sync, in order, as data: which plans each applies to.
+interface NamedTest {
+  name: string
+  applies(plan: ModePlan, o: EngineOptions): boolean
+  run(r: Run): Promise<CheckResult[]>
+}
+
+const isDual = (plan: ModePlan) => plan.clocks.some((c) => c.kind === 'dualfollower')
+
+export const NAMED_TESTS: NamedTest[] = [
+  { name: 'dual follower failover', applies: isDual, run: dualFollowerFailover },
+  { name: 'port down/up recovery', applies: (p) => !isDual(p), run: portRecovery },
+  { name: 'process restart', applies: () => true, run: processRestart },
+  { name: 'profile priority', applies: () => true, run: profilePriority },
+  { name: 'soak: slave_clock_sync', applies: (_, o) => !!o.soak, run: soakSlaveClockSync },
+]
+
+// ---------------------------------------------------------------- plans
+
 // Leftovers of an earlier mode (KEEP_PTPCONFIG, an interrupted run): its
 // configs, and its role labels, which would steer the new configs wrongly.
-async function clearGenerated(o: EngineOptions): Promise<void> {
-  const ours = (await listPtpConfigs(o.lab)).map((c) => c.metadata.name).filter((n) => GENERATED_CONFIGS.includes(n))
-  if (ours.length) await deletePtpConfigs(o.lab, o.t, ours)
+async function clearGenerated(cluster: Cluster): Promise<void> {
+  const ours = (await cluster.ptpConfigs()).map((c) => c.metadata.name).filter((n) => GENERATED_CONFIGS.includes(n))
+  if (ours.length) await cluster.deletePtpConfigs(ours)
   const unset = Object.fromEntries(GENERATED_LABELS.map((k) => [k, null]))
-  for (const n of clusterNodes(o.t)) {
-    const labels = (await nodeInfos(o.lab, o.t)).find((x) => x.name === n.name)?.labels ?? {}
-    if (GENERATED_LABELS.some((k) => k in labels)) await setNodeLabels(o.lab, o.t, n.name, unset)
-  }
+  for (const n of await cluster.nodes()) if (GENERATED_LABELS.some((k) => k in n.labels)) await cluster.setNodeLabels(n.name, unset)
 }
 
-async function applyPlan(o: EngineOptions, plan: ModePlan): Promise<void> {
-  for (const l of plan.labels) await setNodeLabels(o.lab, o.t, l.node, { [l.key]: '' })
-  if (plan.configs.length) await applyPtpConfigs(o.lab, o.t, plan.configs)
+async function applyPlan(cluster: Cluster, plan: ModePlan): Promise<void> {
+  for (const l of plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: '' })
+  if (plan.configs.length) await cluster.applyPtpConfigs(plan.configs)
 }
 
-async function removePlan(o: EngineOptions, plan: ModePlan): Promise<void> {
-  if (plan.configs.length) await deletePtpConfigs(o.lab, o.t, plan.configs.map((c) => c.metadata.name))
-  for (const l of plan.labels) await setNodeLabels(o.lab, o.t, l.node, { [l.key]: null })
+async function removePlan(cluster: Cluster, plan: ModePlan): Promise<void> {
+  if (plan.configs.length) await cluster.deletePtpConfigs(plan.configs.map((c) => c.metadata.name))
+  for (const l of plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: null })
 }
 
 export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteResult> {
   const started = Date.now()
-  const base = { suite: plan.mode, lab: o.lab, startedAt: new Date(started).toISOString(), description: plan.description }
+  const base = { suite: plan.mode, target: o.cluster.description, startedAt: new Date(started).toISOString(), description: plan.description }
   const checks: CheckResult[] = []
   let syncedAfterMs: number | undefined
   const generated = plan.configs.length > 0
+  const run = new Run(o, plan)
   const runTest = async (name: string, fn: () => Promise<CheckResult[]>) => {
     const t0 = Date.now()
     o.hooks?.testStart(name)
@@ -301,32 +323,26 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
     try {
       got = await fn()
     } catch (e) {
-      if ((e as Error).message === 'interrupted') throw e
+      if (e instanceof InterruptedError) throw e
       got = [check(name, 'ran to completion', false, (e as Error).message, 'no error')]
     }
-    checks.push(...got)
+    const ms = Date.now() - t0
+    checks.push(...got.map((c) => ({ ...c, durationMs: ms })))
     const ok = got.every((c) => c.pass)
-    o.hooks?.testEnd(name, ok ? 'PASSED' : 'FAILED', Date.now() - t0)
+    o.hooks?.testEnd(name, ok ? 'PASSED' : 'FAILED', ms)
     return ok
   }
-  if (generated) await clearGenerated(o)
-  if (generated) await applyPlan(o, plan)
+  if (generated) await clearGenerated(o.cluster)
+  if (generated) await applyPlan(o.cluster, plan)
   try {
     const synced = await runTest('sync', async () => {
-      const r = await waitSync(o, plan)
+      const r = await run.waitSync()
       syncedAfterMs = r.ms
       return r.checks
     })
-    if (synced && !o.syncOnly) {
-      const dual = plan.clocks.some((c) => c.kind === 'dualfollower')
-      if (dual) await runTest('dual follower failover', () => dualFollowerFailover(o, plan))
-      else await runTest('port down/up recovery', () => portRecovery(o, plan, { node: plan.clocks[0]!.node, port: plan.clocks[0]!.slavePorts[0]! }))
-      await runTest('process restart', () => processRestart(o, plan))
-      await runTest('profile priority', () => profilePriority(o, plan))
-      if (o.soak) await runTest('soak: slave_clock_sync', () => soakSlaveClockSync(o, plan, o.soak!))
-    }
+    if (synced && !o.syncOnly) for (const t of NAMED_TESTS) if (t.applies(plan, o)) await runTest(t.name, () => t.run(run))
   } finally {
-    if (generated && !o.keepConfig) await removePlan(o, plan)
+    if (generated && !o.keepConfig) await removePlan(o.cluster, plan)
   }
   return { ...base, checks, durationMs: Date.now() - started, syncedAfterMs }
 }

@@ -1,14 +1,15 @@
-// One observation of a running lab: every daemon's metrics, plus pmc data
-// sets of the ptp4l instances serving the ports we care about.
-import { daemonMetrics, daemonStatus, type DaemonStatus } from '../backends/daemon-client.js'
-import { labPaths } from '../paths.js'
+// One observation of a cluster: every daemon's metrics, plus the pmc data
+// sets of the ptp4l instances serving the ports the checks care about, all
+// through the cluster's node handles.
+import type { NodeHandle, Ptp4lInstance, Wiring } from '../cluster/types.js'
 import { clockOfPort } from '../ptp/pmc-parse.js'
 import { parsePromText, type Sample } from '../ptp/prom-text.js'
-import { pmcGet } from '../sys/pmc.js'
 import type { ClockView, Observation, PortRef } from './checks.js'
 
-export async function clockView(lab: string, prof: DaemonStatus['profiles'][number]): Promise<ClockView> {
-  const rs = await pmcGet(prof.uds, prof.domain, labPaths(lab).tmp, ['DEFAULT_DATA_SET', 'PARENT_DATA_SET', 'CURRENT_DATA_SET'])
+const DATA_SETS = ['DEFAULT_DATA_SET', 'PARENT_DATA_SET', 'CURRENT_DATA_SET']
+
+export async function clockView(node: NodeHandle, config: string): Promise<ClockView> {
+  const rs = await node.pmc(config, DATA_SETS)
   const get = (id: string) => rs.find((r) => r.id === id)?.fields
   const parentPort = get('PARENT_DATA_SET')?.parentPortIdentity
   const steps = get('CURRENT_DATA_SET')?.stepsRemoved
@@ -22,43 +23,51 @@ export async function clockView(lab: string, prof: DaemonStatus['profiles'][numb
 
 const key = (p: PortRef) => `${p.node}:${p.port}`
 
-export async function observe(lab: string, nodes: string[], ports: PortRef[], switchName?: string): Promise<Observation> {
+// Handles: the nodes whose metrics to read (by name), including lab
+// infrastructure such as external grandmasters; ports: whose clocks to read.
+export async function observe(handles: Map<string, NodeHandle>, ports: PortRef[], wiring?: Wiring): Promise<Observation> {
   const metrics: Record<string, Sample[]> = {}
   await Promise.all(
-    nodes.map(async (n) => {
+    [...handles].map(async ([n, h]) => {
       try {
-        metrics[n] = parsePromText(await daemonMetrics(lab, n))
+        metrics[n] = parsePromText(await h.metrics())
       } catch {
         metrics[n] = []
       }
     }),
   )
-  // One status per node and one pmc query per ptp4l: ports of one clock
-  // (a BC's slave and master ports) share the same data sets.
-  const statuses = new Map<string, Promise<DaemonStatus>>()
-  const status = (node: string) => {
-    if (!statuses.has(node)) statuses.set(node, daemonStatus(lab, node))
-    return statuses.get(node)!
+  // One instance list per node and one pmc query per ptp4l: ports of one
+  // clock (a BC's slave and master ports) share the same data sets.
+  const instances = new Map<string, Promise<Ptp4lInstance[]>>()
+  const ptp4lOf = (h: NodeHandle) => {
+    if (!instances.has(h.name)) instances.set(h.name, h.ptp4l())
+    return instances.get(h.name)!
   }
   const views = new Map<string, Promise<ClockView>>()
-  const view = (prof: DaemonStatus['profiles'][number]) => {
-    if (!views.has(prof.uds)) views.set(prof.uds, clockView(lab, prof))
-    return views.get(prof.uds)!
+  const view = (h: NodeHandle, config: string) => {
+    const k = `${h.name}/${config}`
+    if (!views.has(k)) views.set(k, clockView(h, config))
+    return views.get(k)!
   }
   const clocks: Record<string, ClockView> = {}
-  for (const p of ports) {
-    try {
-      const prof = (await status(p.node)).profiles.find((x) => x.ifaces.includes(p.port))
-      if (prof) clocks[key(p)] = await view(prof)
-    } catch {
-      /* daemon busy: this round has no data for it */
-    }
-  }
+  await Promise.all(
+    ports.map(async (p) => {
+      const h = handles.get(p.node)
+      if (!h) return
+      try {
+        const inst = (await ptp4lOf(h)).find((x) => x.ifaces.includes(p.port))
+        if (inst) clocks[key(p)] = await view(h, inst.config)
+      } catch {
+        /* daemon busy: this round has no data for it */
+      }
+    }),
+  )
   let switchClock: ClockView | undefined
-  if (switchName) {
+  const sw = wiring?.switchClock
+  if (sw) {
     try {
-      const prof = (await status(switchName)).profiles[0]
-      if (prof) switchClock = await view(prof)
+      const inst = (await ptp4lOf(sw))[0]
+      if (inst) switchClock = await view(sw, inst.config)
     } catch {
       /* as above */
     }

@@ -14,8 +14,8 @@ import {
   LABEL_SLAVE2,
   ocSlaveConfig,
   type GenOptions,
-} from './ptpconfigs.js'
-import type { Mode } from './settings.js'
+} from '../profiles/ptpconfigs.js'
+import type { Mode } from './modes.js'
 
 export type ClockKind = 'oc' | 'bc' | 'dualfollower'
 

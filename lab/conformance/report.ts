@@ -1,10 +1,11 @@
 // Reports: a short human summary and JUnit XML, both pure.
+import { escapeXml } from '../text.js'
 import type { CheckResult } from './checks.js'
 
 export interface SuiteResult {
   suite: string // e.g. "oc"
-  lab: string
-  description: string // what was tested, one line
+  target: string // what was tested on: "lab ptplab (netns)", "cluster kind (context kind-kind)"
+  description: string // the roles tested, one line
   checks: CheckResult[]
   startedAt: string
   durationMs: number
@@ -15,7 +16,7 @@ export interface SuiteResult {
 export const suitePassed = (r: SuiteResult) => !r.error && r.checks.length > 0 && r.checks.every((c) => c.pass)
 
 export function humanReport(r: SuiteResult): string {
-  const lines = [`${r.suite.toUpperCase()} test on lab ${r.lab}: ${r.description}`]
+  const lines = [`${r.suite.toUpperCase()} test on ${r.target}: ${r.description}`]
   const w = Math.max(10, ...r.checks.map((c) => c.name.length))
   const grouped = r.checks.some((c) => c.test)
   let group: string | undefined | null = null // null: no header yet, so an untagged first check still gets '(other)'
@@ -50,26 +51,54 @@ export function summaryTable(rs: SuiteResult[]): string {
   return ['summary:', fmt(head), ...rows.map(fmt)].join('\n')
 }
 
-const esc = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;')
+const esc = escapeXml
 
+// The JUnit class of a check: ptplab.<mode>.<named test>, the test name made
+// of [A-Za-z0-9_-] so viewers that split classnames at dots (Jenkins:
+// package.class) or put them in URLs keep it whole.
+export const junitClassName = (suite: string, test: string | undefined) =>
+  `ptplab.${suite}.${(test ?? 'other').replace(/[^A-Za-z0-9_]+/g, '-').replace(/^-|-$/g, '')}`
+
+const seconds = (ms: number | undefined) => (ms === undefined ? '0' : (Math.max(0, ms) / 1000).toFixed(3))
+
+// JUnit XML as CI viewers read it (jenkinsci/xunit-plugin junit-10.xsd, the
+// shape GitHub Actions test reporters parse too): one testsuite per mode,
+// one testcase per check with its named test as the class; the named
+// test's time on its first check (0 when the engine did not time it). A failure carries measured and
+// expected in its message and its body, which is what viewers show.
 export function junitXml(r: SuiteResult): string {
   const failures = r.checks.filter((c) => !c.pass).length
-  const secs = (r.durationMs / 1000).toFixed(3)
+  const errors = r.error ? 1 : 0
+  const secs = seconds(r.durationMs)
+  // A check carries the duration of its named test: the test's first
+  // testcase gets it, so the testcases add up to the suite's time.
+  const timed = new Set<string | undefined>()
   const cases = r.checks.map((c) => {
-    const name = c.test ? `${c.test}: ${c.name}` : c.name
-    const head = `    <testcase classname="ptplab.${esc(r.suite)}" name="${esc(name)}" time="0">`
+    const first = !timed.has(c.test)
+    timed.add(c.test)
+    const head = `    <testcase classname="${esc(junitClassName(r.suite, c.test))}" name="${esc(c.name)}" time="${seconds(first ? c.durationMs : 0)}">`
     const body = c.pass
       ? `      <system-out>${esc(`measured: ${c.measured}`)}</system-out>`
-      : `      <failure message="${esc(`measured ${c.measured}, expected ${c.expected}`)}" type="check"/>`
+      : `      <failure message="${esc(`measured ${c.measured}, expected ${c.expected}`)}" type="check">${esc(`measured: ${c.measured}\nexpected: ${c.expected}`)}</failure>`
     return `${head}\n${body}\n    </testcase>`
   })
-  if (r.error) cases.push(`    <testcase classname="ptplab.${esc(r.suite)}" name="setup" time="0">\n      <error message="${esc(r.error)}"/>\n    </testcase>`)
+  if (r.error)
+    cases.push(
+      `    <testcase classname="${esc(junitClassName(r.suite, 'setup'))}" name="setup" time="${secs}">\n      <error message="${esc(r.error)}" type="setup"/>\n    </testcase>`,
+    )
+  // timestamp without zone and fraction, as the schema's viewers expect; the
+  // exact start is kept as a property.
+  const timestamp = r.startedAt.replace(/(\.\d+)?Z$/, '')
+  const counts = `tests="${cases.length}" failures="${failures}" errors="${errors}"`
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}">`,
-    `  <testsuite name="ptplab-${esc(r.suite)}" tests="${cases.length}" failures="${failures}" errors="${r.error ? 1 : 0}" time="${secs}" timestamp="${esc(r.startedAt)}">`,
-    `    <properties><property name="lab" value="${esc(r.lab)}"/><property name="description" value="${esc(r.description)}"/></properties>`,
+    `<testsuites name="ptplab" ${counts} time="${secs}">`,
+    `  <testsuite name="ptplab-${esc(r.suite)}" ${counts} skipped="0" time="${secs}" timestamp="${esc(timestamp)}" hostname="localhost" id="0" package="ptplab.${esc(r.suite)}">`,
+    '    <properties>',
+    `      <property name="target" value="${esc(r.target)}"/>`,
+    `      <property name="description" value="${esc(r.description)}"/>`,
+    `      <property name="startedAt" value="${esc(r.startedAt)}"/>`,
+    '    </properties>',
     ...cases,
     '  </testsuite>',
     '</testsuites>',

@@ -3,10 +3,8 @@
 // brought up.
 import { InputError } from '../errors.js'
 import type { OffsetWindow } from './checks.js'
-import { loadTestEnv, mapTestMode, type TestEnv } from './testconfig.js'
-
-export const MODES = ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'] as const
-export type Mode = (typeof MODES)[number]
+import { parseMode, supportedMode, type Mode } from './modes.js'
+import { loadTestEnv, type TestEnv } from './testconfig.js'
 
 export interface TestSettings {
   modes: Mode[]
@@ -26,9 +24,8 @@ type Env = Record<string, string | undefined>
 export function parseModes(s: string): Mode[] {
   const modes: Mode[] = []
   for (const raw of s.split(',').map((m) => m.trim().toLowerCase()).filter(Boolean)) {
-    if (!(MODES as readonly string[]).includes(raw))
-      throw new InputError(`unknown mode ${JSON.stringify(raw)} (known: ${MODES.join(', ')})`, { field: '--mode' })
-    if (!modes.includes(raw as Mode)) modes.push(raw as Mode)
+    const m = parseMode(raw, '--mode')
+    if (!modes.includes(m)) modes.push(m)
   }
   if (!modes.length) throw new InputError('no mode given', { field: '--mode' })
   return modes
@@ -46,7 +43,7 @@ export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env)
   const timeoutS = intFromEnv(env, 'PTPLAB_SYNC_TIMEOUT_S', 60, 'number of seconds')
   if (timeoutS <= 0) throw new InputError(`PTPLAB_SYNC_TIMEOUT_S must be positive (got ${timeoutS})`, { field: 'PTPLAB_SYNC_TIMEOUT_S' })
   // --mode wins; otherwise PTP_TEST_MODE / DISCOVERY_MODE (default OC).
-  const modes = modeArg !== undefined ? parseModes(modeArg) : [mapTestMode(te.mode)]
+  const modes = modeArg !== undefined ? parseModes(modeArg) : [supportedMode(te.mode, te.modeFrom === 'DISCOVERY_MODE' ? 'DISCOVERY_MODE' : 'PTP_TEST_MODE')]
   const soak = te.config.soaktest
   const scs = soak.slaveClockSync?.spec
   const durationMin = scs?.duration ?? soak.duration ?? 0

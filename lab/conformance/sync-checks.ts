@@ -1,14 +1,14 @@
-// "In sync" for a whole mode plan (REFERENCE section 7), pure: every master
+// "In sync" for a whole mode plan (docs/conformance.md), pure: every master
 // port MASTER; every slave port SLAVE, LOCKED, offset in the window; each
-// slave's grandmaster is the expected GM and its parent the clock upstream
-// of it on its LAN, one step further from the GM.
-import type { ClockView, CheckResult, Observation, OffsetWindow } from './checks.js'
-import { checkIdentityChain, checkRole, checkSlaveSync, roleOf } from './checks.js'
-import { linkOf, type Topology } from '../topology/index.js'
+// slave's grandmaster is the expected GM and, where the cluster knows the
+// cabling, its parent is the clock upstream of it on its LAN, one step
+// further from the GM (a cluster that does not know the cabling gets no
+// parent and stepsRemoved checks; upstream's suite makes none either).
+import type { Wiring } from '../cluster/types.js'
 import { PortRole } from '../ptp/types.js'
-import type { PortRef } from './checks.js'
-import type { ClockSpec, ModePlan } from './plan.js'
+import { checkGrandmaster, checkParent, checkRole, checkSlaveSync, roleOf, type CheckResult, type ClockView, type Observation, type OffsetWindow, type PortRef } from './checks.js'
 import { clockAt } from './observe.js'
+import type { ClockSpec, ModePlan } from './plan.js'
 
 export interface Upstream {
   name: string
@@ -16,13 +16,13 @@ export interface Upstream {
 }
 
 // The clock a port's ptp4l hears on its LAN: the switch's boundary clock
-// for a switch port (PTP never crosses OVS), else the peer port's clock.
-export function upstreamOf(t: Topology, obs: Observation, p: PortRef): Upstream {
-  const l = linkOf(t, p.node, p.port)
-  if (!l) return { name: 'nothing (unplugged port)', view: undefined }
-  if (l.b.kind === 'switch') return { name: `switch boundary clock ${t.switch?.name ?? ''}`.trim(), view: obs.switchClock }
-  const peer = l.a.kind === 'port' && l.a.node === p.node && l.a.port === p.port ? l.b : l.a
-  if (peer.kind !== 'port') return { name: 'switch', view: obs.switchClock }
+// for a switch port (PTP never crosses the switch), else the peer port's
+// clock; undefined when the cabling is unknown.
+export function upstreamOf(w: Wiring | undefined, obs: Observation, p: PortRef): Upstream | undefined {
+  const peer = w?.peerOf(p.node, p.port)
+  if (!peer) return undefined
+  if (peer.kind === 'unplugged') return { name: 'nothing (unplugged port)', view: undefined }
+  if (peer.kind === 'switch') return { name: `switch boundary clock ${peer.name}`, view: obs.switchClock }
   return { name: `${peer.node}:${peer.port}`, view: clockAt(obs, { node: peer.node, port: peer.port }) }
 }
 
@@ -37,23 +37,17 @@ function stepsCheck(label: string, slave: ClockView | undefined, up: Upstream): 
 }
 
 // All checks for one synchronised port of a clock: sync, GM, parent, steps.
-function slavePortChecks(
-  t: Topology,
-  obs: Observation,
-  label: string,
-  p: PortRef,
-  w: OffsetWindow,
-  gm: Upstream,
-): CheckResult[] {
-  const up = upstreamOf(t, obs, p)
+function slavePortChecks(wiring: Wiring | undefined, obs: Observation, label: string, p: PortRef, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
+  const up = upstreamOf(wiring, obs, p)
+  const slave = clockAt(obs, p)
   return [
     ...checkSlaveSync(label, obs, p, w),
-    ...checkIdentityChain(label, clockAt(obs, p), gm.view, up),
-    stepsCheck(label, clockAt(obs, p), up),
+    ...(gm ? [checkGrandmaster(label, slave, gm.view)] : []),
+    ...(up ? [checkParent(label, slave, up), stepsCheck(label, slave, up)] : []),
   ]
 }
 
-function clockChecks(t: Topology, obs: Observation, c: ClockSpec, w: OffsetWindow, gm: Upstream): CheckResult[] {
+function clockChecks(wiring: Wiring | undefined, obs: Observation, c: ClockSpec, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
   const kind = c.kind === 'dualfollower' ? 'DualFollower' : c.kind.toUpperCase()
   const label = `${kind} ${c.node}`
   const out: CheckResult[] = []
@@ -68,20 +62,20 @@ function clockChecks(t: Topology, obs: Observation, c: ClockSpec, w: OffsetWindo
       expected: `one of ${c.slavePorts.join(', ')} SLAVE (1), the other LISTENING (5)`,
     })
     const port = active ?? c.slavePorts[0]!
-    out.push(...slavePortChecks(t, obs, `${label}:${port}`, { node: c.node, port }, w, gm))
+    out.push(...slavePortChecks(wiring, obs, `${label}:${port}`, { node: c.node, port }, w, gm))
     return out
   }
   const slave = c.slavePorts[0]!
-  out.push(...slavePortChecks(t, obs, `${label}:${slave} (slave port)`, { node: c.node, port: slave }, w, gm))
+  out.push(...slavePortChecks(wiring, obs, `${label}:${slave} (slave port)`, { node: c.node, port: slave }, w, gm))
   for (const m of c.masterPorts) out.push(checkRole(`${label}:${m} (master port)`, obs, { node: c.node, port: m }, 'MASTER'))
   return out
 }
 
-export function syncChecks(t: Topology, plan: ModePlan, obs: Observation, w: OffsetWindow, gm: Upstream): CheckResult[] {
+// gm: the clock every slave must follow; undefined when it cannot be known.
+export function syncChecks(wiring: Wiring | undefined, plan: ModePlan, obs: Observation, w: OffsetWindow, gm: Upstream | undefined): CheckResult[] {
   const out: CheckResult[] = []
   if (plan.gm) out.push(checkRole(`grandmaster ${plan.gm.node}:${plan.gm.port}`, obs, plan.gm, 'MASTER'))
-  for (const c of plan.clocks) out.push(...clockChecks(t, obs, c, w, gm))
-  for (const d of plan.downstream)
-    out.push(...slavePortChecks(t, obs, `downstream ${d.node}:${d.port}`, { node: d.node, port: d.port }, w, gm))
+  for (const c of plan.clocks) out.push(...clockChecks(wiring, obs, c, w, gm))
+  for (const d of plan.downstream) out.push(...slavePortChecks(wiring, obs, `downstream ${d.node}:${d.port}`, { node: d.node, port: d.port }, w, gm))
   return out.map((c) => ({ test: 'sync', ...c }))
 }

@@ -1,4 +1,4 @@
-// The conformance suite's configuration (REFERENCE section 7): upstream's
+// The conformance suite's configuration (docs/upstream.md#suite): upstream's
 // ptptestconfig.yaml (PTP_TEST_CONFIG_FILE) and the environment variables
 // that choose the test mode, the offset window, log collection and so on.
 // Pure except loadTestConfig/loadTestEnv, which read the file.
@@ -18,6 +18,7 @@ import { INPUTS, readInputFile } from '../input.js'
 import { quote } from '../text.js'
 import { parseYaml, type YamlDoc } from '../yaml/parse.js'
 import { dropNulls, valueAt, type Path } from '../yaml/where.js'
+import { lookupMode, type AnyMode } from './modes.js'
 
 type Env = Record<string, string | undefined>
 
@@ -264,28 +265,6 @@ export async function loadTestConfig(path: string): Promise<TestConfigFile> {
 // Environment
 // ---------------------------------------------------------------------------
 
-// Upstream's PTP_TEST_MODE values, spelled as upstream does.
-export const TEST_MODES = ['OC', 'BC', 'DualNICBC', 'DualNICBCHA', 'DualFollower', 'TGM', 'TBC', 'Discovery'] as const
-export type TestMode = (typeof TEST_MODES)[number]
-
-// The modes ptplab's suite can run (its --mode names).
-export type LabTestMode = 'oc' | 'bc' | 'dualnicbc' | 'dualfollower' | 'discovery'
-const LAB_MODES: Partial<Record<TestMode, LabTestMode>> = {
-  OC: 'oc',
-  BC: 'bc',
-  DualNICBC: 'dualnicbc',
-  DualFollower: 'dualfollower',
-  Discovery: 'discovery',
-}
-
-export function mapTestMode(m: TestMode): LabTestMode {
-  const lab = LAB_MODES[m]
-  if (lab === undefined) {
-    const supported = TEST_MODES.filter((x) => LAB_MODES[x] !== undefined).join(', ')
-    throw new InputError(`test mode ${m} is not supported by ptplab yet (supported: ${supported})`, { field: 'PTP_TEST_MODE' })
-  }
-  return lab
-}
 
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'panic'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -298,7 +277,7 @@ export const LAB_DEFAULT_MIN_OFFSET_NS = -10000
 export type OffsetSource = 'env' | 'file' | 'default'
 
 export interface TestEnv {
-  mode: TestMode // upstream spelling; mapTestMode() says whether ptplab runs it
+  mode: AnyMode // any of upstream's modes; supportedMode() says whether ptplab runs it
   modeFrom: 'PTP_TEST_MODE' | 'DISCOVERY_MODE' | 'default'
   externalGM: boolean // EXTERNAL_GM
   skipInterfaces: string[] // SKIP_INTERFACES
@@ -340,13 +319,6 @@ function listEnv(env: Env, k: string): string[] {
   return out
 }
 
-export function parseTestMode(v: string, field = 'PTP_TEST_MODE'): TestMode {
-  const s = v.trim().toLowerCase()
-  if (s === '') return 'OC'
-  const m = TEST_MODES.find((x) => x.toLowerCase() === s)
-  if (!m) throw new InputError(`unknown test mode ${quote(v)} (known: ${TEST_MODES.join(', ')})`, { field })
-  return m
-}
 
 // DISCOVERY_MODE (legacy): "true" or "Discovery" selects Discovery and wins
 // over PTP_TEST_MODE, as upstream; "false" or empty defers to PTP_TEST_MODE.
@@ -369,10 +341,10 @@ export function resolveTestEnv(env: Env, fileConfig?: TestConfigFile): TestEnv {
 
   // PTP_TEST_MODE is checked even when DISCOVERY_MODE overrides it: a typo
   // there is still a mistake worth reporting.
-  let mode = parseTestMode(env.PTP_TEST_MODE ?? '')
+  let mode: AnyMode = set(env.PTP_TEST_MODE) ? lookupMode(env.PTP_TEST_MODE, 'PTP_TEST_MODE') : 'oc'
   let modeFrom: TestEnv['modeFrom'] = set(env.PTP_TEST_MODE) ? 'PTP_TEST_MODE' : 'default'
   if (legacyDiscovery(env)) {
-    mode = 'Discovery'
+    mode = 'discovery'
     modeFrom = 'DISCOVERY_MODE'
   }
 

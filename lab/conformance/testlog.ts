@@ -1,25 +1,24 @@
-// Pod log collection in upstream's format (REFERENCE section 7, seed 000
-// "Pod Log Collection"; upstream test/pkg/logging/collector.go): one run
+// Pod log collection in upstream's format (docs/upstream.md#suite; upstream's
+// README "Pod Log Collection" and test/pkg/logging/collector.go): one run
 // directory per suite, one file per log source, every line prefixed with its
 // pod and a timestamp, test start/end marker blocks between them.
 //
 // The marker builders and runDirName are pure. LogCollector is the effectful
-// part: it follows log files (ptplab's daemons log to files, not to a pod log
-// API) and writes the run directory.
+// part: it drains the cluster's log sources (files on a lab, the pod log API
+// on Kubernetes) and writes the run directory.
 //
 // Differences from upstream, on purpose:
 // - the run directory's timestamp is UTC (upstream: the runner's local time),
 //   so names sort and compare the same on every machine;
-// - every timestamp is ISO 8601 UTC with milliseconds as in the seed's
+// - every timestamp is ISO 8601 UTC with milliseconds as in upstream's README's
 //   example (upstream's code writes RFC 3339 seconds);
 // - the TEST END header is padded to the same 52 columns as every other
-//   marker line, as the seed shows it (upstream's code writes 50);
+//   marker line, as upstream's README shows it (upstream's code writes 50);
 // - "# File:" is left out when the test's location is unknown (upstream
 //   writes "unknown:0").
-import { createReadStream } from 'node:fs'
-import { appendFile, mkdir, stat } from 'node:fs/promises'
+import { appendFile, mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { StringDecoder } from 'node:string_decoder'
+import type { LogFollower, LogSource } from '../cluster/types.js'
 import { InputError } from '../errors.js'
 
 export type TestStatus = 'PASSED' | 'FAILED' | 'SKIPPED'
@@ -122,13 +121,10 @@ export function prefixLine(source: string, line: string, time: Date = new Date()
 // LogCollector
 // ---------------------------------------------------------------------------
 
-export interface LogSource {
-  name: string // output file base name: <run dir>/<name>.log; several sources may share one
-  path: string // the log file to follow
-  prefix: string // the "[pod]" of each line, e.g. linuxptp-daemon-worker1
-  container?: string // when set, stream start/end markers name it (upstream writes them for daemon containers only)
-}
-
+// Sources (lab/cluster/types.ts LogSource): `name` is the output file base
+// name (<run dir>/<name>.log; several sources may share one), `prefix` the
+// "[pod]" of each line, `container`, when set, is named by stream start/end
+// markers (upstream writes them for daemon containers only).
 export interface LogCollectorOptions {
   dir: string // LOG_ARTIFACTS_DIR
   suite: string // run_<time>_<suite>
@@ -141,22 +137,19 @@ export interface LogCollectorOptions {
 
 interface Follow {
   src: LogSource
+  follower: LogFollower
   out: string
-  pos: number
-  ino?: number
-  decoder: StringDecoder
   partial: string
-  streaming: boolean // the file exists and its stream start marker is written
+  streaming: boolean // the source exists and its stream start marker is written
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/
 
-// Follows each source from its size at start(): lines appended later are
-// copied, prefixed, to the source's output file. A source that shrinks was
-// truncated and one with a new inode was replaced: both are read again from
-// the start (and, with a container, get stream end/start markers, like a
-// restarted pod). A source missing at start() is read from its beginning
-// once it appears. All writes go through one queue, so lines and markers
+// Follows each source from start(): lines logged later are copied, prefixed,
+// to the source's output file. A source that starts over (a truncated or
+// replaced file, a restarted container) gets, with a container, stream
+// end/start markers, like a restarted pod. A source missing at start() is
+// read from its beginning once it appears. All writes go through one queue, so lines and markers
 // land in the order the calls were made; testStart/testEnd/step first copy
 // what the sources have so far, so a marker follows the lines logged before it.
 export class LogCollector {
@@ -174,7 +167,6 @@ export class LogCollector {
   constructor(opts: LogCollectorOptions) {
     opts.sources.forEach((s, i) => {
       if (!NAME.test(s.name)) throw new InputError(`log file name ${JSON.stringify(s.name)} must be letters, digits, '.', '_' or '-'`, { field: `sources[${i}].name` })
-      if (!s.path) throw new InputError('path of the log to follow is empty', { field: `sources[${i}].path` })
     })
     const pollMs = opts.pollMs ?? 250
     if (!(pollMs > 0)) throw new InputError(`poll interval must be positive, got ${pollMs}`, { field: 'pollMs' })
@@ -207,12 +199,13 @@ export class LogCollector {
     for (const src of this.o.sources) {
       const out = join(dir, `${src.name}.log`)
       if (!this.outputs.includes(out)) this.outputs.push(out)
-      const st = await statOrUndefined(src.path)
-      this.follows.push({ src, out, pos: st?.size ?? 0, ino: st?.ino, decoder: new StringDecoder('utf8'), partial: '', streaming: false })
+      const follower = src.follow()
+      const present = (await follower.drain()).present // the baseline: from now on
+      this.follows.push({ src, follower, out, partial: '', streaming: present })
     }
     for (const out of this.outputs) await appendFile(out, '')
     if (this.o.markers) await this.writeAll(`\n${suiteStartMarker({ suite: this.o.title, time: this.o.now() })}\n`)
-    for (const f of this.follows) if (f.ino !== undefined) await this.streamStart(f)
+    for (const f of this.follows) if (f.streaming) await this.writeStreamStart(f)
     this.timer = setInterval(() => this.tick(), this.o.pollMs)
     this.timer.unref()
     return dir
@@ -252,6 +245,7 @@ export class LogCollector {
       await this.pollAll()
       for (const f of this.follows) await this.streamEnd(f)
       if (this.o.markers) await this.writeAll(`\n${suiteEndMarker({ time: this.o.now() })}\n`)
+      for (const f of this.follows) await f.follower.close()
     })
     this.state = 'stopped' // later calls are refused; the queued work still runs
     await last
@@ -289,6 +283,10 @@ export class LogCollector {
 
   private async streamStart(f: Follow): Promise<void> {
     f.streaming = true
+    await this.writeStreamStart(f)
+  }
+
+  private async writeStreamStart(f: Follow): Promise<void> {
     const c = f.src.container
     if (c) await appendFile(f.out, `\n${streamStartMarker({ pod: f.src.prefix, container: c, time: this.o.now() })}\n`)
   }
@@ -303,8 +301,7 @@ export class LogCollector {
   }
 
   private async flushPartial(f: Follow): Promise<void> {
-    const rest = f.partial + f.decoder.end()
-    f.decoder = new StringDecoder('utf8')
+    const rest = f.partial
     f.partial = ''
     if (rest !== '') await appendFile(f.out, `${prefixLine(f.src.prefix, rest.replace(/\r$/, ''), this.o.now())}\n`)
   }
@@ -314,44 +311,20 @@ export class LogCollector {
   }
 
   private async pollOne(f: Follow): Promise<void> {
-    const st = await statOrUndefined(f.src.path)
-    if (!st) {
+    const c = await f.follower.drain()
+    if (!c.present) {
       // Gone (deleted, or not there yet): whatever appears next is new.
+      if (c.text) f.partial += c.text
       await this.streamEnd(f)
-      f.pos = 0
-      f.ino = undefined
       return
     }
-    if (f.ino !== undefined && (st.ino !== f.ino || st.size < f.pos)) {
-      // Replaced or truncated: read the new content from the beginning.
-      await this.streamEnd(f)
-      f.pos = 0
-    }
-    f.ino = st.ino
+    if (c.restarted) await this.streamEnd(f)
     if (!f.streaming) await this.streamStart(f)
-    if (st.size <= f.pos) return
-    const text = await readRange(f.src.path, f.pos, st.size, f.decoder)
-    f.pos = st.size
-    const lines = (f.partial + text).split('\n')
+    if (c.text === '') return
+    const lines = (f.partial + c.text).split('\n')
     f.partial = lines.pop() ?? ''
     if (lines.length === 0) return
     const now = this.o.now()
     await appendFile(f.out, lines.map((l) => `${prefixLine(f.src.prefix, l.replace(/\r$/, ''), now)}\n`).join(''))
   }
-}
-
-async function statOrUndefined(path: string): Promise<{ size: number; ino: number } | undefined> {
-  try {
-    const st = await stat(path)
-    return { size: st.size, ino: st.ino }
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined
-    throw e
-  }
-}
-
-async function readRange(path: string, start: number, end: number, decoder: StringDecoder): Promise<string> {
-  let text = ''
-  for await (const chunk of createReadStream(path, { start, end: end - 1 })) text += decoder.write(chunk as Buffer)
-  return text
 }

@@ -188,3 +188,18 @@ export const vertexName = (g: L2Graph, i: number): string => {
   const v = vx(g, i)
   return `${v.node}:${v.iface}`
 }
+
+// What a person wants to see of the LANs: each real LAN as sorted
+// "node:iface" names, the interfaces in none (heard nobody, heard by
+// nobody), and the interfaces that received PTP. The CLI's discover and the
+// suite read the same graph.
+export function lanSummary(g: L2Graph): { lans: string[][]; isolated: string[]; ptpReceivers: string[] } {
+  const lans = realLans(g).map((lan) => lan.map((i) => vertexName(g, i)))
+  const inLan = new Set(lans.flat())
+  const all = g.vertices.map((v) => vertexName(g, v.index))
+  return {
+    lans,
+    isolated: all.filter((n) => !inLan.has(n)),
+    ptpReceivers: g.vertices.filter((v) => v.ptp).map((v) => vertexName(g, v.index)),
+  }
+}

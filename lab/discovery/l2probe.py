@@ -5,8 +5,8 @@ Run inside one node's network namespace, as root:
 
     ip netns exec ptplab-<lab>.<node> python3 l2probe.py --node <node> --duration 1.5
 
-It does what upstream's l2discovery agent does (REFERENCE section 7), once and
-for a bounded window instead of forever: from every Ethernet interface it
+It does what upstream's l2discovery agent does (redhat-best-practices-for-k8s/
+l2discovery), once and for a bounded window instead of forever: from every Ethernet interface it
 broadcasts probe frames of ethertype 0x88b5, and records per interface the
 source MACs of the 0x88b5 frames it receives and whether (and from whom) PTP
 frames (0x88f7) arrived. It prints ONE JSON object on stdout:
@@ -16,6 +16,13 @@ frames (0x88f7) arrived. It prints ONE JSON object on stdout:
                     "probes": ["<MAC>", ...], "ptp": true, "ptpFrom": ["<MAC>"],
                     "sent": 3, "sendError": null, "recvError": null } }
 
+With --report-loop it runs as upstream's agent does in a Kubernetes pod (a
+privileged hostNetwork DaemonSet): it probes every --interval seconds, forever,
+and after each round prints one line "JSON_REPORT <report>" with everything
+heard so far, in upstream's report format (88b5/88f7 -> interface ->
+Local/Remote, Local with IfPci from sysfs and IfPTPCaps from the kernel's
+timestamping info); the suite reads the last such line of each pod's log.
+
 Only the Python 3 standard library is used: AF_PACKET raw sockets are how the
 project sends and receives raw frames without a native Node addon. No IP is
 ever used: frames are plain Ethernet, broadcast on the local segment only.
@@ -23,9 +30,12 @@ Exit status: 0 report printed, 1 runtime error (message on stderr), 2 usage.
 """
 
 import argparse
+import ctypes
 import errno
+import fcntl
 import json
 import os
+import re
 import select
 import socket
 import struct
@@ -46,10 +56,10 @@ ARPHRD_ETHER = 1
 BROADCAST = b"\xff" * 6
 MAGIC = b"PTPLAB-L2PROBE"
 MIN_FRAME = 60  # minimum Ethernet frame without FCS: shorter ones get padded
-# Probe send times (seconds after start) within the default 1.5 s window:
-# early enough that an agent started up to ~0.7 s later still hears the last
-# probe, and every agent keeps listening for 0.7 s after its own last probe
-# for agents started later than it.
+# Probe send times (seconds after start, or after the go signal of the start
+# barrier) within the default 1.5 s window: without the barrier, early enough
+# that an agent started up to ~0.7 s later still hears the last probe, and
+# every agent keeps listening for 0.7 s after its own last probe.
 SEND_AT = (0.1, 0.4, 0.8)
 
 
@@ -176,7 +186,23 @@ def ethertype(frame):
     return et
 
 
-def run(ifaces, node, duration):
+def wait_for_go(socks, armed_file, go_file, timeout):
+    """The start barrier: say "armed" (every socket is open and listening),
+    then wait until the coordinator says go, draining meanwhile. With all
+    agents armed before any sends, every probe is heard however far apart
+    the agents started (on a loaded host with many nodes, seconds apart)."""
+    with open(armed_file, "w"):
+        pass
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(go_file):
+        if time.monotonic() > deadline:
+            raise AgentError("no go signal (%s) within %.0f s of arming" % (go_file, timeout))
+        readable, _, _ = select.select(list(socks), [], [], 0.005)
+        for s in readable:
+            drain(s, socks[s])
+
+
+def run(ifaces, node, duration, barrier=None):
     """Open every socket first (so nothing sent by a neighbour is missed once
     the window starts), then one select loop: send at the scheduled times,
     drain whatever arrived, stop at the window's end. One thread, no timers."""
@@ -187,6 +213,8 @@ def run(ifaces, node, duration):
         for iface in ifaces:
             iface.update(probes=set(), ptpFrom=set(), sent=0, sendError=None, recvError=None)
         frames = {s: probe_frame(i, node) for s, i in socks.items()}
+        if barrier:
+            wait_for_go(socks, *barrier)
 
         t0 = time.monotonic()
         # Spread the probes over the first part of the window; with a short
@@ -249,13 +277,116 @@ def drain(s, iface):
             iface["ptpFrom"].add(fmt_mac(src))
 
 
+# ---- the Kubernetes agent (--report-loop) --------------------------------
+
+SIOCETHTOOL = 0x8946
+ETHTOOL_GET_TS_INFO = 0x41
+SOF_TIMESTAMPING_TX_HARDWARE = 1 << 0
+SOF_TIMESTAMPING_RX_HARDWARE = 1 << 2
+SOF_TIMESTAMPING_RAW_HARDWARE = 1 << 6
+PCI_ADDR = re.compile(r"^([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2})\.([0-7])$")
+
+
+def pci_of(name):
+    """PCI Device ("0000:1f:01") and Function ("0") of an interface, from the
+    sysfs device link; empty for virtual devices."""
+    try:
+        dev = os.path.basename(os.path.realpath(os.path.join("/sys/class/net", name, "device")))
+    except OSError:
+        dev = ""
+    m = PCI_ADDR.match(dev)
+    return (m.group(1), m.group(2)) if m else ("", "")
+
+
+def ts_caps(name):
+    """What `ethtool -T` shows: hardware tx/rx/raw timestamping and the PHC
+    index, from the ETHTOOL_GET_TS_INFO ioctl (struct ethtool_ts_info)."""
+    info = ctypes.create_string_buffer(struct.pack("=IIi", ETHTOOL_GET_TS_INFO, 0, -1) + bytes(32))
+    ifr = struct.pack("16sP", name.encode()[:15], ctypes.addressof(info)).ljust(40, b"\x00")
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        fcntl.ioctl(s.fileno(), SIOCETHTOOL, ifr)
+        _, flags, phc = struct.unpack_from("=IIi", info.raw)
+    except OSError:
+        flags, phc = 0, -1
+    finally:
+        s.close()
+    return {
+        "HwRx": bool(flags & SOF_TIMESTAMPING_RX_HARDWARE),
+        "HwTx": bool(flags & SOF_TIMESTAMPING_TX_HARDWARE),
+        "HwRawClock": bool(flags & SOF_TIMESTAMPING_RAW_HARDWARE),
+        "PhcIndex": phc,
+    }
+
+
+def upstream_report(ifaces):
+    """Upstream's report shape for what was heard so far."""
+    rep = {"88b5": {}, "88f7": {}}
+    for i in ifaces:
+        device, function = pci_of(i["name"])
+        local = {
+            "IfName": i["name"],
+            "IfMac": {"Data": i["mac"]},
+            "IfIndex": i["ifindex"],
+            "IfPci": {"Device": device, "Function": function, "Description": "", "Subsystem": ""},
+            "IfPTPCaps": ts_caps(i["name"]),
+            "IfUp": i["up"],
+        }
+        if i["probes"]:
+            rep["88b5"][i["name"]] = {"Local": local, "Remote": {m: True for m in sorted(i["probes"])}}
+        if i["ptpFrom"]:
+            rep["88f7"][i["name"]] = {"Local": dict(local), "Remote": {m: True for m in sorted(i["ptpFrom"])}}
+    return rep
+
+
+def report_loop(ifaces, node, interval, rounds=None):
+    """Probe every `interval` seconds and print the cumulative report after
+    each round, until killed (or after `rounds`, for tests)."""
+    socks = {}
+    try:
+        for iface in ifaces:
+            socks[open_socket(iface)] = iface
+            iface.update(probes=set(), ptpFrom=set(), sent=0, sendError=None, recvError=None)
+        frames = {s: probe_frame(i, node) for s, i in socks.items()}
+        n = 0
+        while rounds is None or n < rounds:
+            n += 1
+            for s, iface in socks.items():
+                try:
+                    s.send(frames[s])
+                except OSError as e:
+                    iface["sendError"] = errno.errorcode.get(e.errno, str(e))
+            end = time.monotonic() + interval
+            while True:
+                left = end - time.monotonic()
+                if left <= 0:
+                    break
+                readable, _, _ = select.select(list(socks), [], [], left)
+                for s in readable:
+                    drain(s, socks[s])
+            sys.stdout.write("JSON_REPORT " + json.dumps(upstream_report(ifaces), sort_keys=True) + "\n")
+            sys.stdout.flush()
+    finally:
+        for s in socks:
+            s.close()
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description="ptplab L2 probe agent (run inside one node's network namespace)")
     ap.add_argument("--duration", type=float, default=1.5, help="listening window in seconds (default 1.5)")
     ap.add_argument("--node", default="", help="node name, carried in the probe payload")
     ap.add_argument("--skip", action="append", default=[],
                     help="interfaces to leave alone (comma separated, repeatable): neither probed nor reported")
+    ap.add_argument("--armed-file", help="with --go-file: create this file once listening, then wait for --go-file")
+    ap.add_argument("--go-file", help="start sending when this file exists (all agents armed)")
+    ap.add_argument("--go-timeout", type=float, default=120, help="seconds to wait for --go-file (default 120)")
+    ap.add_argument("--report-loop", action="store_true",
+                    help="run as a Kubernetes agent: probe every --interval s and print JSON_REPORT lines, forever")
+    ap.add_argument("--interval", type=float, default=2.0, help="with --report-loop: seconds per round (default 2)")
+    ap.add_argument("--rounds", type=int, help="with --report-loop: stop after this many rounds")
     a = ap.parse_args(argv)
+    if bool(a.armed_file) != bool(a.go_file):
+        ap.error("--armed-file and --go-file go together")
     if not 0.2 <= a.duration <= 60:
         ap.error("--duration must be between 0.2 and 60 seconds")
     skip = {n.strip() for item in a.skip for n in item.split(",") if n.strip()}
@@ -263,7 +394,10 @@ def main(argv=None):
         if os.geteuid() != 0:
             raise AgentError("needs root (raw AF_PACKET sockets); run as root via ip netns exec")
         ifaces = list_interfaces(skip)
-        run(ifaces, a.node, a.duration)
+        if a.report_loop:
+            report_loop(ifaces, a.node or os.environ.get("NODE_NAME", ""), a.interval, a.rounds)
+            return 0
+        run(ifaces, a.node, a.duration, (a.armed_file, a.go_file, a.go_timeout) if a.go_file else None)
     except AgentError as e:
         print("l2probe: error: %s" % e, file=sys.stderr)
         return 1

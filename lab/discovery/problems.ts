@@ -26,7 +26,7 @@
 // Upstream numbers functions per arity (StepNil=0; StepIsPTP=0; StepSameLan2=0,
 // StepSameNic=1, StepSameNode=2); here they are named.
 //
-// ROLE NAMES follow REFERENCE section 7 (OC: Slave, GM; BC: BCSlave,
+// ROLE NAMES follow docs/upstream.md#suite (OC: Slave, GM; BC: BCSlave,
 // BCMaster, GM; ...). Upstream's names differ: Grandmaster, Slave1, Slave2,
 // BC1Master, BC1Slave, BC2Master, BC2Slave; upstream's OC slave is Slave1 and
 // its single-BC ports are BC1Slave/BC1Master.

@@ -1,5 +1,5 @@
 // The per-node L2 discovery report, in the JSON shape upstream's discovery
-// agent prints (REFERENCE section 7; agent: redhat-best-practices-for-k8s/
+// agent prints (docs/upstream.md#suite; agent: redhat-best-practices-for-k8s/
 // l2discovery, l2discovery.go; types: redhat-cne/l2discovery-lib,
 // exports/exports.go):
 //

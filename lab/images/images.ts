@@ -1,5 +1,5 @@
 // The lab's container images, built locally: these machines reach no
-// container registry (REFERENCE section 8). Three images:
+// container registry (docs/upstream.md#machines). Three images:
 //   base    ptplab/base:bookworm   a debootstrap (minbase) root file system
 //                                  of Debian bookworm, imported through the API
 //   node    ptplab/node:<hash>     images/node/Dockerfile FROM the base
@@ -80,7 +80,7 @@ export async function dockerAvailable(docker?: Docker, timeoutMs = 5000): Promis
   }
 }
 
-async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+export async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
   try {
     return await docker.getImage(ref).inspect()
   } catch (e) {
@@ -323,7 +323,7 @@ async function slimRootfs(dir: string): Promise<void> {
 
 // Follows a JSON progress stream (build, import) to its end: reports each
 // event, and fails with the engine's error message.
-function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent: (e: ProgressEvent) => void): Promise<ProgressEvent[]> {
+export function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent: (e: ProgressEvent) => void): Promise<ProgressEvent[]> {
   return new Promise((resolve, reject) => {
     let failed: string | undefined
     docker.modem.followProgress(
@@ -337,7 +337,7 @@ function follow(docker: Docker, stream: NodeJS.ReadableStream, onEvent: (e: Prog
   })
 }
 
-interface ProgressEvent {
+export interface ProgressEvent {
   stream?: string
   status?: string
   error?: string
@@ -430,6 +430,60 @@ async function buildBase(docker: Docker, progress: (m: string) => void): Promise
 
 // ---------------------------------------------------------------- build ---
 
+export interface DockerBuild {
+  tag: string
+  what: string // for messages: the Dockerfile, or what the context holds
+  progressPrefix: string
+  // A tar stream of the context, or a directory and the files in it.
+  context: NodeJS.ReadableStream | { context: string; src: string[] }
+  dockerfile?: string // inside the context (default Dockerfile)
+  buildargs: Record<string, string>
+  labels: Record<string, string>
+  nocache: boolean
+  progress: (m: string) => void
+}
+
+// One `docker build` through the API: one progress line per Dockerfile
+// step, the last lines of output in the error.
+export async function dockerBuild(docker: Docker, b: DockerBuild): Promise<void> {
+  const stream = await docker.buildImage(b.context as Parameters<Docker['buildImage']>[0], {
+    t: b.tag,
+    ...(b.dockerfile && { dockerfile: b.dockerfile }),
+    buildargs: b.buildargs,
+    // dockerd runs with --bridge=none here: apt needs the host's network.
+    networkmode: 'host',
+    labels: b.labels,
+    rm: true,
+    forcerm: true,
+    nocache: b.nocache,
+  })
+  const tail: string[] = []
+  try {
+    await follow(docker, stream, (e) => {
+      for (const line of (e.stream ?? '').split('\n')) {
+        const l = line.trim()
+        if (!l) continue
+        tail.push(l)
+        if (tail.length > 20) tail.shift()
+        if (/^Step \d+\/\d+ : /.test(l)) b.progress(`${b.progressPrefix}: ${l.length > 110 ? l.slice(0, 107) + '...' : l}`)
+      }
+    })
+  } catch (e) {
+    throw new Error(`building ${b.tag} from ${b.what} failed: ${(e as Error).message}${tail.length ? `\n${tail.join('\n')}` : ''}`)
+  }
+}
+
+// After a forced rebuild: drop the image the tag named before when nothing
+// else uses it (the engine refuses otherwise, which is fine).
+export async function dropReplaced(docker: Docker, tag: string, old: Docker.ImageInspectInfo | undefined): Promise<void> {
+  const now = await inspectImage(docker, tag)
+  if (old && now && old.Id !== now.Id)
+    await docker
+      .getImage(old.Id)
+      .remove()
+      .catch(() => {})
+}
+
 async function buildFromDockerfile(
   docker: Docker,
   role: 'node' | 'switch',
@@ -440,41 +494,18 @@ async function buildFromDockerfile(
   const old = o.force ? await inspectImage(docker, tag) : undefined
   // The context is the Dockerfile alone: its hash then covers everything
   // the build sees.
-  const ctx = { context: join(file, '..'), src: ['Dockerfile'] }
-  const stream = await docker.buildImage(ctx, {
-    t: tag,
+  await dockerBuild(docker, {
+    tag,
+    what: DOCKERFILES[role],
+    progressPrefix: role,
+    context: { context: join(file, '..'), src: ['Dockerfile'] },
     buildargs: { BASE: o.base },
-    // dockerd runs with --bridge=none here: apt needs the host's network.
-    networkmode: 'host',
     labels: { [DOCKERFILE_HASH_LABEL]: dockerfileHash(readFileSync(file)), [BASE_LABEL]: o.base },
-    rm: true,
-    forcerm: true,
     // force means fresh packages, not the layer cache of the last build.
     nocache: o.force,
+    progress: o.progress,
   })
-  const tail: string[] = []
-  try {
-    await follow(docker, stream, (e) => {
-      for (const line of (e.stream ?? '').split('\n')) {
-        const l = line.trim()
-        if (!l) continue
-        tail.push(l)
-        if (tail.length > 20) tail.shift()
-        // One progress line per Dockerfile step.
-        if (/^Step \d+\/\d+ : /.test(l)) o.progress(`${role}: ${l.length > 110 ? l.slice(0, 107) + '...' : l}`)
-      }
-    })
-  } catch (e) {
-    throw new Error(`building ${tag} from ${DOCKERFILES[role]} failed: ${(e as Error).message}${tail.length ? `\n${tail.join('\n')}` : ''}`)
-  }
-  // The image this tag named before a forced rebuild: drop it when nothing
-  // else uses it (the engine refuses otherwise, which is fine).
-  const now = await inspectImage(docker, tag)
-  if (old && now && old.Id !== now.Id)
-    await docker
-      .getImage(old.Id)
-      .remove()
-      .catch(() => {})
+  await dropReplaced(docker, tag, old)
 }
 
 export interface BuildImagesOptions {
@@ -495,6 +526,16 @@ export interface BuildImagesResult {
   reused: string[]
 }
 
+// The local debootstrap base, built when missing; true when it was built.
+export async function ensureBase(docker: Docker, progress: (m: string) => void): Promise<boolean> {
+  if (await inspectImage(docker, IMAGES.base)) return false
+  const t0 = Date.now()
+  progress(`base: ${IMAGES.base} is missing: building it with debootstrap`)
+  await buildBase(docker, progress)
+  progress(`base: ${IMAGES.base} built (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  return true
+}
+
 // Builds what is missing (or everything, with force) and says what it did.
 export async function buildImages(o: BuildImagesOptions): Promise<BuildImagesResult> {
   const docker = o.docker ?? new Docker()
@@ -503,16 +544,7 @@ export async function buildImages(o: BuildImagesOptions): Promise<BuildImagesRes
   const built: string[] = []
   const reused: string[] = []
   const base = o.from ?? IMAGES.base
-  if (o.from === undefined) {
-    if (await inspectImage(docker, IMAGES.base)) reused.push(IMAGES.base)
-    else {
-      const t0 = Date.now()
-      o.progress(`base: ${IMAGES.base} is missing: building it with debootstrap`)
-      await buildBase(docker, o.progress)
-      o.progress(`base: ${IMAGES.base} built (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
-      built.push(IMAGES.base)
-    }
-  }
+  if (o.from === undefined) (await ensureBase(docker, o.progress)) ? built.push(IMAGES.base) : reused.push(IMAGES.base)
   for (const role of ['node', 'switch'] as const) {
     const tag = IMAGES[role]
     // Reused when this Dockerfile version exists and was built FROM the

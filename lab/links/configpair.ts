@@ -13,7 +13,7 @@
 //     with a clear message, before anything is changed.
 //
 // Every command and every sysfs access goes through PairDeps so the
-// netdevsim path is tested against a fake sysfs tree (REFERENCE section 3).
+// netdevsim path is tested against a fake sysfs tree (docs/upstream.md#kernel).
 import { access, open, readdir, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { InputError } from '../errors.js'
@@ -35,7 +35,7 @@ export interface PairSpec {
   id1: number // 0..255: netdevsim device ID and a byte of the default MACs
   id2: number
   ifname1: string
-  ifname2?: string // default ifname1 (the seed uses one IFNAME for both ends)
+  ifname2?: string // default ifname1 (upstream's configpair.sh uses one IFNAME for both ends)
   clk1?: number // netdevsim clock ID (patched module only)
   clk2?: number
   ns1: NsRef

@@ -1,4 +1,4 @@
-// The PtpConfig custom resource (REFERENCE section 6): parsing from YAML
+// The PtpConfig custom resource (docs/upstream.md#operator): parsing from YAML
 // files, the operator webhook's validation rules, and YAML output.
 import { stringify } from 'yaml'
 import { dropNulls, fieldPath, valueAt, type Path } from '../yaml/where.js'
@@ -79,6 +79,29 @@ const configSchema = z.object({
   spec: z.strictObject({ profile: z.array(profileSchema), recommend: z.array(recommendSchema) }),
   status: z.object({ matchList: z.array(z.object({ nodeName: str, profile: str })).optional() }).optional(),
 })
+
+// As an API server returns it: fields ptplab does not model (other
+// processes' options, managedFields, conditions) are dropped, not refused.
+const looseConfigSchema = configSchema.extend({
+  metadata: z.object({ name: str.min(1), namespace: str.min(1).optional(), labels: z.record(str, str).optional() }),
+  spec: z.object({ profile: z.array(z.object(profileSchema.shape)), recommend: z.array(z.object(recommendSchema.shape)) }),
+  status: z.unknown().optional(),
+})
+
+// A PtpConfig object read from a cluster (`what` names it in errors). The
+// fields ptplab uses are checked as in a file; the webhook rules are not
+// applied: the cluster accepted it, and a check of it reports what it does.
+export function ptpConfigFromObject(raw: unknown, what: string): PtpConfig {
+  const r = looseConfigSchema.safeParse(dropNulls(raw))
+  if (!r.success) throw schemaError(r.error, raw, (path) => ({ file: what, field: fieldPath(path) }))
+  const { metadata: m, spec } = r.data
+  return {
+    apiVersion: API_VERSION,
+    kind: 'PtpConfig',
+    metadata: { name: m.name, namespace: m.namespace ?? PTP_NAMESPACE, ...(m.labels && { labels: m.labels }) },
+    spec: { profile: spec.profile, recommend: spec.recommend },
+  }
+}
 
 function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => InputErrorWhere): InputError {
   const issue = err.issues[0]!
@@ -207,7 +230,7 @@ function settingProblem(key: string, v: string): string | undefined {
   return 'not a configurable setting'
 }
 
-// The webhook rules of REFERENCE section 6, plus what the CRD schema
+// The webhook rules of docs/upstream.md#operator, plus what the CRD schema
 // enforces (names, priorities, scheduling enum), for configs built in code.
 export function validatePtpConfig(c: PtpConfig, file?: string): void {
   const fail = (path: Path, detail: string): never => {

@@ -1,5 +1,5 @@
 // Which profiles a node gets, as the operator computes it for the daemon's
-// ConfigMap (REFERENCE section 6; upstream controllers/recommend.go).
+// ConfigMap (docs/upstream.md#operator; upstream controllers/recommend.go).
 import { InputError } from '../errors.js'
 import type { PtpProfile } from '../ptp/types.js'
 import { whereIs, type PtpConfig, type PtpRecommend } from './ptpconfig.js'

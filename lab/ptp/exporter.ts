@@ -1,4 +1,4 @@
-// The daemon's Prometheus metrics (REFERENCE section 5), driven by ptp4l /
+// The daemon's Prometheus metrics (docs/upstream.md#daemon), driven by ptp4l /
 // phc2sys log lines. Shared by the daemon and `ptplab replay-log`.
 //
 // Label rules, kept deterministic:
@@ -23,7 +23,8 @@ import { ifaceAlias } from './iface-alias.js'
 import { parseLogLine } from './log-parser.js'
 import { ClockState, PortRole, type PtpEvent, type PtpProcessName } from './types.js'
 
-const FAULTY_OFFSET = 999999
+// Exported: readers of the offset metric (the run report) must not take it for a measurement.
+export const FAULTY_OFFSET = 999999
 const OFFSET_LABELS = ['from', 'process', 'node', 'iface'] as const
 const IFACE_LABELS = ['process', 'node', 'iface'] as const
 const CONFIG_LABELS = ['process', 'node', 'config'] as const

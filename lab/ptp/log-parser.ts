@@ -1,5 +1,5 @@
 // Parser for the ptp4l / phc2sys stdout lines the metrics are built from
-// (REFERENCE section 4). One line in, one PtpEvent (or null) out.
+// (docs/upstream.md#linuxptp). One line in, one PtpEvent (or null) out.
 import type { PtpEvent, PtpProcessName } from './types.js'
 
 // "ptp4l[365195.391]: " - the program and its monotonic timestamp.

@@ -1,4 +1,4 @@
-// What the daemon runs for a node's profiles (REFERENCE section 5): config
+// What the daemon runs for a node's profiles (docs/upstream.md#daemon): config
 // file text, argv and scheduling per process. Pure: the daemon writes the
 // files and spawns; the CLI uses the same plan for dry runs.
 import { InputError } from '../errors.js'
@@ -60,7 +60,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
     let conf = parsePtp4lConf(p.ptp4lConf ?? '')
     const iface = p.interface?.trim() ? p.interface.trim() : undefined
     if (iface) {
-      // Webhook rule (REFERENCE section 6): with `interface` set, only
+      // Webhook rule (docs/upstream.md#operator): with `interface` set, only
       // [global] and [<interface>] may hold ports.
       const extra = interfacesOf(conf).filter((n) => n !== iface)
       if (extra.length) throw new InputError(`ptp4lConf has section(s) ${extra.slice(0, 3).map((n) => `[${excerpt(n, 40)}]`).join(', ')}${extra.length > 3 ? ', ...' : ''}; with interface ${quote(iface)} only [global] and [${excerpt(iface, 40)}] are allowed`, { field: field('ptp4lConf') })

@@ -1,7 +1,7 @@
 // Types shared by the lab library, the CLI and the daemon (daemon/ imports
 // only types and pure parsers from lab/ptp).
 
-// One PTP profile as the operator hands it to the daemon (REFERENCE section 5).
+// One PTP profile as the operator hands it to the daemon (docs/upstream.md#daemon).
 export interface PtpProfile {
   name: string
   interface?: string

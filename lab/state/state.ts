@@ -2,7 +2,10 @@
 // `down` can undo a crashed or half-finished `up`.
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import type { BackendKind } from '../backends/types.js'
+// Which backend made a lab: chosen at `up`, recorded here, used by every
+// later command.
+export const BACKENDS = ['netns', 'docker'] as const
+export type BackendKind = (typeof BACKENDS)[number]
 import type { Topology } from '../topology/index.js'
 import { labPaths } from '../paths.js'
 

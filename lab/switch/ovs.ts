@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { RunResult } from '../sys/run.js'
-import { pollUntil } from '../sys/proc.js'
+import { pollUntil } from '../sys/poll.js'
 import type { Spawned } from '../sys/spawn.js'
 
 export const BRIDGE = 'br0'

@@ -1,5 +1,8 @@
 // pmc queries from the CLI side, over a ptp4l's unix socket: -u (UDS
-// transport), -b 0 (this clock only), a private client socket per call.
+// transport), -b 0 (this clock only), the ptp4l's own config file (-f: its
+// uds_address is the server socket, its domainNumber the domain, as
+// upstream's suite queries a daemon's ptp4l), a private client socket per
+// call.
 import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parsePmcOutput, type PmcResponse } from '../ptp/pmc-parse.js'
@@ -7,10 +10,10 @@ import { run } from './run.js'
 
 let counter = 0
 
-export async function pmcGet(uds: string, domain: number, tmpDir: string, ids: string[]): Promise<PmcResponse[]> {
+export async function pmcGet(configFile: string, tmpDir: string, ids: string[]): Promise<PmcResponse[]> {
   const client = join(tmpDir, `pmc-cli.${process.pid}.${counter++}.sock`)
   try {
-    const r = await run('pmc', ['-u', '-b', '0', '-d', String(domain), '-s', uds, '-i', client, ...ids.map((i) => `GET ${i}`)], {
+    const r = await run('pmc', ['-u', '-b', '0', '-f', configFile, '-i', client, ...ids.map((i) => `GET ${i}`)], {
       allowFail: true,
       timeoutMs: 5000,
     })

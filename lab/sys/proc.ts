@@ -1,6 +1,6 @@
 // Process identity helpers: a pid alone can be reused, pid + start time cannot.
 import { readFile } from 'node:fs/promises'
-import { InterruptedError } from '../errors.js'
+import { sleep } from './poll.js'
 
 export async function procStartTime(pid: number): Promise<string | undefined> {
   try {
@@ -22,26 +22,6 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
     return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
   } catch {
     return false
-  }
-}
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms))
-
-// Polls `cond` until it holds. Throws after timeoutMs, saying what it waited
-// for (a function: the message may depend on what is still missing), or as
-// soon as `signal` aborts.
-export async function pollUntil(
-  cond: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  what: string | (() => string),
-  o: { intervalMs?: number; signal?: AbortSignal } = {},
-): Promise<void> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    if (o.signal?.aborted) throw new InterruptedError()
-    if (await cond()) return
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${typeof what === 'string' ? what : what()}`)
-    await sleep(o.intervalMs ?? 25)
   }
 }
 

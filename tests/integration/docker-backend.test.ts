@@ -38,7 +38,7 @@ t.test('containers: names, labels, network none, ports wired with deterministic 
   const up = await cli(['up', '--backend', 'docker', '--name', LAB, '--topology', 'topologies/two-node.yaml'])
   t.equal(up.code, 0, 'up', { stderr: up.stderr })
   const cs = await labContainers(LAB)
-  t.same(cs.map((c) => c.Names[0]).sort(), ['/ptplab-it-docker2-node1', '/ptplab-it-docker2-node2', '/ptplab-it-docker2-switch1'])
+  t.same(cs.map((c) => c.Names[0]).sort(), ['/ptplab-it-docker2.node1', '/ptplab-it-docker2.node2', '/ptplab-it-docker2.switch1'])
   for (const c of cs) t.equal(c.HostConfig.NetworkMode, 'none', `${c.Names[0]} has no Docker network`)
   const node1 = docker.getContainer('ptplab-it-docker2.node1')
   const info = await node1.inspect()

@@ -4,6 +4,7 @@ import { execFile, spawn } from 'node:child_process'
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { missingPrograms } from '../../lab/sys/run.js'
+import { poll } from '../../lab/sys/poll.js'
 import { listNetns } from '../../lab/sys/netns.js'
 import { daemonEntry, labPaths, netnsPrefix, projectRoot } from '../../lab/paths.js'
 
@@ -80,14 +81,11 @@ export const nothingLeft = { namespaces: [], dir: false, processes: [] }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+// The project's poll helper, throwing when the deadline passes.
 export async function until<T>(what: string, timeoutMs: number, f: () => Promise<T | undefined | false>): Promise<T> {
-  const end = Date.now() + timeoutMs
-  for (;;) {
-    const v = await f().catch(() => undefined)
-    if (v) return v
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
-    await sleep(100)
-  }
+  const r = await poll(f, { timeoutMs, intervalMs: 100, ignoreErrors: true })
+  if (r.value === undefined) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+  return r.value
 }
 
 // A lab this test owns: whatever an earlier, crashed run left under that

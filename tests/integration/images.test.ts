@@ -1,11 +1,17 @@
 // The lab's images, built locally without a registry: a debootstrap base
 // imported through the API, node and switch images FROM it. Builds them when
 // missing (about 70 s on the project's machine), reuses them otherwise, and
-// keeps them for the tests that follow. Skipped, with the reason, without
-// root, a Docker engine, or debootstrap (when the base must be built).
+// keeps them for the tests that follow. Then the Kubernetes images
+// (IMG_PREFIX:<tag>: lptpd, ptpop, openvswitch, l2probe) FROM the node
+// image, run as pods would run them, saved, loaded and pushed to an
+// in-process registry on 127.0.0.1. Skipped, with the reason, without root,
+// a Docker engine, or debootstrap (when the base must be built).
 import t from 'tap'
 import Docker from 'dockerode'
+import { execa } from 'execa'
 import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PassThrough } from 'node:stream'
 import {
@@ -15,6 +21,7 @@ import {
   DOCKERFILE_HASH_LABEL,
   DOCKERFILES,
   dockerAvailable,
+  dockerBuild,
   dockerfileHash,
   IMAGE_LABEL,
   IMAGES,
@@ -22,8 +29,13 @@ import {
   imageVersion,
   parseAptSources,
 } from '../../lab/images/images.js'
+import { buildKubeImages, CONTENT_LABEL, type KubeImageResult } from '../../lab/images/kube-images.js'
+import { DEFAULT_PREFIX, imageRef, KUBE_TAGS } from '../../lab/images/table.js'
+import { loadImages, pushImages, saveImages } from '../../lab/images/transfer.js'
 import { daemonEntry, projectRoot } from '../../lab/paths.js'
+import { pollUntil } from '../../lab/sys/poll.js'
 import { missingPrograms } from '../../lab/sys/run.js'
+import { startFakeRegistry } from '../fixtures/fake-registry.js'
 
 const docker = new Docker()
 
@@ -135,7 +147,7 @@ async function execIn(c: Docker.Container, cmd: string[]): Promise<{ code: numbe
 
 // A container as the backend makes them: no network, the host's node binary
 // and the project bind-mounted read-only.
-async function startContainer(image: string, name: string): Promise<Docker.Container> {
+async function startContainer(image: string, name: string, o: Partial<Docker.ContainerCreateOptions> = {}): Promise<Docker.Container> {
   const c = await docker.createContainer({
     Image: image,
     name: `ptplab-it-${name}-${process.pid}`,
@@ -145,6 +157,7 @@ async function startContainer(image: string, name: string): Promise<Docker.Conta
       NetworkMode: 'none',
       Binds: [`${process.execPath}:/usr/local/bin/node:ro`, `${projectRoot()}:/opt/ptplab:ro`],
     },
+    ...o,
   })
   await c.start()
   return c
@@ -243,4 +256,136 @@ t.test('a second build reuses everything', { skip }, async (t) => {
   t.same(r.built, [], 'nothing built')
   t.same(r.reused.sort(), [IMAGES.base, IMAGES.node, IMAGES.switch].sort(), 'all three reused')
   t.same(lines, [], 'no progress: nothing to do')
+})
+
+// ---- the Kubernetes images ---------------------------------------------
+
+// A Kubernetes image runs on its own: nothing bind-mounted, as in a pod.
+const selfContained = (entrypoint: string[] = ['sleep', 'infinity']): Partial<Docker.ContainerCreateOptions> => ({
+  Entrypoint: entrypoint,
+  Cmd: [],
+  HostConfig: { NetworkMode: 'none' },
+})
+
+const distSkip = skip || (existsSync(daemonEntry()) ? false : `${daemonEntry()} is missing: build first (npx tsc -p tsconfig.json)`)
+let kube: KubeImageResult[] | undefined
+const kubeRef = (tag: string) => imageRef(DEFAULT_PREFIX, tag)
+
+t.test('Kubernetes images: built or reused as IMG_PREFIX:<tag>', { skip: distSkip }, async (t) => {
+  const t0 = Date.now()
+  kube = (await buildKubeImages({ docker, progress: (m) => t.comment(m) })).images
+  t.comment(`buildKubeImages: ${kube.map((k) => `${k.tag} ${k.action}`).join(', ')} (${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+  t.same(kube.map((k) => k.ref), KUBE_TAGS.map(kubeRef))
+  for (const k of kube.filter((x) => x.action !== 'tagged')) {
+    const info = await docker.getImage(k.ref).inspect()
+    t.equal(info.Config.Labels?.[IMAGE_LABEL], k.tag, `${k.ref} labelled ${IMAGE_LABEL}=${k.tag}`)
+    t.match(info.Config.Labels?.[CONTENT_LABEL], /^[0-9a-f]{64}$/, `${k.ref} carries its content hash`)
+  }
+  const ovs = kube.find((k) => k.tag === 'openvswitch')!
+  t.equal(ovs.id, (await docker.getImage(IMAGES.switch).inspect()).Id, 'openvswitch is the lab switch image')
+  const again = (await buildKubeImages({ docker, progress: () => {} })).images
+  t.same(again.map((k) => k.action), ['reused', 'reused', 'tagged', 'reused'], 'a second build reuses them')
+  const cli = await execa(process.execPath, [join(projectRoot(), 'bin/ptplab.js'), 'images', 'build', '--only', 'l2probe,openvswitch'], { reject: false })
+  t.equal(cli.exitCode, 0, `ptplab images build --only l2probe,openvswitch${cli.exitCode ? `: ${cli.stderr}` : ''}`)
+  t.match(cli.stdout, /^openvswitch\s+localhost\/ptplab:openvswitch\s+tagged\s+\d+ MB$/m, 'one result line per image on stdout')
+  t.match(cli.stdout, /^l2probe\s+localhost\/ptplab:l2probe\s+reused\s+\d+ MB$/m)
+  t.notMatch(cli.stdout, /lptpd|ptpop/, '--only builds only those')
+})
+
+t.test('lptpd: the daemon starts from the image alone, and what the suite execs is there', { skip: distSkip }, async (t) => {
+  if (!kube) return t.fail('not built')
+  // As the DaemonSet runs it (lab/k8s/daemonset.ts), endpoints on the
+  // container's own loopback here (--network none).
+  const c = await startContainer(kubeRef('lptpd'), 'lptpd', {
+    Cmd: ['--profile-path', '/tmp', '--run-dir', '/tmp', '--metrics-listen', '127.0.0.1:9091', '--ready-listen', '127.0.0.1:8081'],
+    Env: ['NODE_NAME=worker1'],
+    HostConfig: { NetworkMode: 'none' },
+  })
+  const metrics = await pollCurl(c, 'http://127.0.0.1:9091/metrics')
+  t.equal(metrics.code, 0, `curl /metrics in the container${metrics.code ? `: ${metrics.err}` : ''}`)
+  t.match(metrics.out, /^HTTP\/1\.1 200 OK/m, 'the daemon serves its metrics')
+  const ready = await execIn(c, ['curl', '-s', '-i', 'http://127.0.0.1:8081/ready'])
+  t.match(ready.out, /^HTTP\/1\.1 200 OK/m, 'ready, as the suite expects')
+  t.match(ready.out, /no profiles for this node/, 'worker1 has no profile file')
+  for (const cmd of [['ptp4l', '-v'], ['phc2sys', '-v'], ['pmc', '-v'], ['ip', '-V'], ['ethtool', '--version'], ['setpriv', '--version'], ['chrt', '--version'], ['pkill', '-V']]) {
+    const r = await execIn(c, cmd)
+    t.equal(r.code, 0, `${cmd.join(' ')} exits 0${r.code ? `: ${r.err.trim()}` : ''}`)
+  }
+  const node = await execIn(c, ['node', '-e', 'console.log(process.version)'])
+  t.equal(node.out.trim(), process.version, "the host's node binary is in the image")
+})
+
+// curl in the container until the daemon listens (it starts in about a second).
+async function pollCurl(c: Docker.Container, url: string) {
+  let r = await execIn(c, ['curl', '-s', '-i', url])
+  await pollUntil(async () => (r = await execIn(c, ['curl', '-s', '-i', url])).code === 0, 10_000, `${url} in the lptpd container`, { intervalMs: 200 }).catch(() => {})
+  return r
+}
+
+t.test('ptpop and l2probe run as their pods would', { skip: distSkip }, async (t) => {
+  if (!kube) return t.fail('not built')
+  const op = await startContainer(kubeRef('ptpop'), 'ptpop', selfContained())
+  t.equal((await execIn(op, ['id', '-u'])).out.trim(), '65532', 'ptpop runs as uid 65532')
+  const entry = await execIn(op, ['node', '-e', "import('/opt/ptplab/dist/lab/k8s/daemonset.js').then(m => console.log(typeof m.renderDaemonSet))"])
+  t.equal(entry.out.trim(), 'function', 'the operator image loads the DaemonSet renderer from its dist/')
+  const hasEntry = existsSync(join(projectRoot(), 'dist/operator/main.js'))
+  const st = await execIn(op, ['test', '-e', '/opt/ptplab/dist/operator/main.js'])
+  t.equal(st.code === 0, hasEntry, hasEntry ? 'the operator entry is in the image' : 'no operator entry yet (written in a later stage), as the image says')
+
+  const cfg = (await docker.getImage(kubeRef('l2probe')).inspect()).Config
+  t.same([cfg.Entrypoint, cfg.Cmd], [['python3', '/usr/local/bin/l2probe.py'], ['--report-loop']], 'a pod without args runs the agent loop')
+  const probe = await startContainer(kubeRef('l2probe'), 'l2probe', selfContained())
+  const r = await execIn(probe, ['python3', '/usr/local/bin/l2probe.py', '--duration', '0.2'])
+  t.equal(r.code, 0, `the probe agent runs${r.code ? `: ${r.err.trim()}` : ''}`)
+  t.same(JSON.parse(r.out), {}, 'no Ethernet interface with --network none: an empty report')
+  for (const cmd of [['ip', '-V'], ['ethtool', '--version']]) {
+    const x = await execIn(probe, cmd)
+    t.equal(x.code, 0, `${cmd.join(' ')} exits 0 (port flaps run ip link set)`)
+  }
+})
+
+t.test('save, load and push the Kubernetes images', { skip: distSkip }, async (t) => {
+  if (!kube) return t.fail('not built')
+  // A test-only alias of the smallest image: the shared tags stay untouched.
+  const alias = `localhost/ptplab-it-${process.pid}`
+  const ref = imageRef(alias, 'l2probe')
+  await docker.getImage(kubeRef('l2probe')).tag({ repo: alias, tag: 'l2probe' })
+  const dir = await mkdtemp(join(tmpdir(), 'ptplab-images-'))
+  t.teardown(async () => {
+    await docker.getImage(ref).remove({ noprune: true }).catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  })
+  const saved = await saveImages(docker, [ref], dir, () => {})
+  t.same(saved.map((s) => s.file), [join(dir, 'l2probe.tar')], '--out DIR: one tarball per image')
+  const manifest = await execa('tar', ['-x', '-O', '-f', saved[0]!.file, 'manifest.json'])
+  t.same(JSON.parse(manifest.stdout)[0].RepoTags, [ref], 'the tarball names the image')
+  await docker.getImage(ref).remove({ noprune: true })
+  t.same(await loadImages(docker, [saved[0]!.file], () => {}), [ref], 'load reports what it loaded')
+  t.equal((await docker.getImage(ref).inspect()).Id, (await docker.getImage(kubeRef('l2probe')).inspect()).Id, 'the same image is back')
+
+  // Push: the engine speaks the registry protocol; a two-layer image FROM
+  // scratch keeps it quick (pushing l2probe's 130 MB takes about 40 s here).
+  const small = imageRef(alias, 'push')
+  await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY a /a\nCOPY b /b\n')
+  await writeFile(join(dir, 'a'), 'layer one\n')
+  await writeFile(join(dir, 'b'), 'layer two\n')
+  await dockerBuild(docker, {
+    tag: small, what: 'a test image', progressPrefix: 'push', context: { context: dir, src: ['Dockerfile', 'a', 'b'] },
+    buildargs: {}, labels: { [TEST_LABEL]: testLabel }, nocache: false, progress: () => {},
+  })
+  t.teardown(() => docker.getImage(small).remove({ noprune: false }).catch(() => {}))
+  const reg = await startFakeRegistry()
+  t.teardown(() => reg.close())
+  const t0 = Date.now()
+  const pushed = await pushImages(docker, [small], reg.host, () => {})
+  t.comment(`push: ${((Date.now() - t0) / 1000).toFixed(1)} s, ${reg.blobs.size} blobs`)
+  const dest = `${reg.host}/ptplab-it-${process.pid}:push`
+  t.same(pushed.map((p) => p.ref), [dest])
+  const m = reg.manifests.get(`ptplab-it-${process.pid}:push`)
+  t.ok(m, 'the registry holds the manifest')
+  t.equal(pushed[0]!.digest, m?.digest, 'the digest the engine reports is the manifest the registry stored')
+  const doc = JSON.parse(m!.body.toString()) as { config: { digest: string }; layers: Array<{ digest: string }> }
+  t.equal(doc.layers.length, 2, 'both layers uploaded')
+  t.ok([doc.config, ...doc.layers].every((l) => reg.blobs.has(l.digest)), 'config and layers are blobs the registry verified')
+  t.equal(await docker.getImage(dest).inspect().then(() => true, () => false), false, 'the registry alias tag is removed again')
 })

@@ -1,14 +1,24 @@
 // Host based L2 discovery on real labs: probe frames cross the veth links and
 // the OVS switch, so the LANs found are the switch's VLANs, and unplugged or
 // skipped ports show as such. Nothing here tells the discovery about links.
-import { NetnsBackend } from '../../lab/backends/netns/backend.js'
 import { performance } from 'node:perf_hooks'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import { cmdDiscover } from '../../cli/discover-command.js'
-import { agentPath, discoverLab, lansFromReports, parseAgentOutput, type L2Report } from '../../lab/discovery/discover.js'
+import { agentPath, parseAgentOutput, type L2Report } from '../../lab/discovery/discover.js'
+import { buildGraph, lanSummary } from '../../lab/discovery/graph.js'
+import { openLabCluster } from '../../lab/cluster/index.js'
+import { labL2Discover } from '../../lab/cluster/lab-l2.js'
+import { NetnsBackend } from '../../lab/backends/netns/backend.js'
+
+const lansFromReports = (r: Map<string, L2Report>) => lanSummary(buildGraph(r)).lans
+// The lab cluster's L2 discovery (agents behind the start barrier).
+const discoverLab = async (lab: string, o: { skipInterfaces?: string[]; durationMs?: number; progress?: (m: string) => void } = {}) => {
+  const c = await openLabCluster(lab)
+  return labL2Discover(lab, c.t, new NetnsBackend(), { skipInterfaces: o.skipInterfaces ?? [], progress: o.progress ?? (() => {}), windowMs: o.durationMs })
+}
 import { netnsName } from '../../lab/paths.js'
 import { listLinks } from '../../lab/sys/netns.js'
 import { missingPrograms, run } from '../../lab/sys/run.js'
@@ -59,10 +69,10 @@ t.test('default lab: the three VLANs are found through the switch, PTP on every 
   const top = (await readState(LAB))!.topology // the lab's own model (name = LAB, which the MACs hash)
 
   const t0 = performance.now()
-  const reports = await discoverLab(LAB, new NetnsBackend(), { progress: (m) => t.comment(m) })
+  const reports = await discoverLab(LAB, { progress: (m) => t.comment(m) })
   const ms = performance.now() - t0
+  // Timed by the benchmark (scripts/bench.ts), not asserted here.
   t.comment(`discovery on the default lab took ${ms.toFixed(0)} ms (1.5 s agent window)`)
-  t.ok(ms < 5000, `discovery takes well under 5 s (${ms.toFixed(0)} ms)`)
 
   t.same([...reports.keys()], ['worker1', 'worker2', 'worker3'], 'one report per cluster node, none for the switch')
   // Exactly the VLANs of topologies/default.yaml: every port hears the other
@@ -128,7 +138,7 @@ t.test('two-node lab: unplugged ports hear nothing and are not up; SKIP_INTERFAC
   const up = await cli(['up', '--name', MINI, '--topology', 'topologies/two-node.yaml'])
   t.equal(up.code, 0, `up: ${up.stderr}`)
 
-  const reports = await discoverLab(MINI, new NetnsBackend(), { progress: (m) => t.comment(m) })
+  const reports = await discoverLab(MINI, { progress: (m) => t.comment(m) })
   t.same(lansFromReports(reports), [['node1:ens1f0', 'node2:ens2f0']])
   for (const [node, port] of [['node1', 'ens1f1'], ['node2', 'ens2f1']] as const) {
     const r = nodeReport(reports, node)
@@ -167,14 +177,14 @@ t.test('two-node lab: unplugged ports hear nothing and are not up; SKIP_INTERFAC
   t.same(Object.keys(n1['88f7']), ['ens1f0'])
 
   // A skipped port is not probed either: its peer hears nobody.
-  const skipped = await discoverLab(MINI, new NetnsBackend(), { skipInterfaces: ['ens2f0'] })
+  const skipped = await discoverLab(MINI, { skipInterfaces: ['ens2f0'] })
   t.same(Object.keys(nodeReport(skipped, 'node2')['88b5']), ['ens2f1'])
   t.same(nodeReport(skipped, 'node1')['88b5'].ens1f0?.Remote, {})
   t.same(lansFromReports(skipped), [])
 
   // An administratively downed port: not up, and its LAN partner hears nobody.
   await run('ip', ['-n', netnsName(MINI, 'node1'), 'link', 'set', 'ens1f0', 'down'])
-  const downed = await discoverLab(MINI, new NetnsBackend(), { durationMs: 1000 })
+  const downed = await discoverLab(MINI, { durationMs: 1000 })
   t.equal(nodeReport(downed, 'node1')['88b5'].ens1f0?.Local.IfUp, false)
   t.same(nodeReport(downed, 'node2')['88b5'].ens2f0?.Remote, {})
   t.same(lansFromReports(downed), [])

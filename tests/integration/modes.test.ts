@@ -37,7 +37,7 @@ t.test('oc,bc,dualnicbc,dualfollower on the default topology, one lab, logs coll
   for (const m of ['oc', 'bc', 'dualnicbc', 'dualfollower']) {
     const xml = await readFile(join(tmp, `modes-${m}.xml`), 'utf8')
     t.match(xml, new RegExp(`<testsuite name="ptplab-${m}" tests="\\d+" failures="0" errors="0"`))
-    t.match(xml, /name="profile priority: /)
+    t.match(xml, new RegExp(`classname="ptplab\\.${m}\\.profile-priority" name="`))
   }
   // Logs: a run dir per mode, one file per node daemon and the switch, markers.
   const dirs = (await readdir(logs)).sort()
@@ -82,7 +82,7 @@ spec:
   recommend:
     - { profile: user-gm, priority: 4, match: [{ nodeName: worker2 }] }
 `
-// The seed's BC example, adapted to the lab's ports and software timestamps.
+// Upstream README's BC example, adapted to the lab's ports and software timestamps.
 const BC = `apiVersion: ptp.openshift.io/v1
 kind: PtpConfig
 metadata: { name: test-bc-master, namespace: openshift-ptp }
@@ -125,7 +125,7 @@ t.test('Discovery mode: user PtpConfigs are classified (BC) and tested, and left
   t.equal(apply.code, 0, 'apply with a node label', { stderr: apply.stderr })
   const r = await cli(['test', '--name', LAB], { PTP_TEST_MODE: 'Discovery' })
   t.equal(r.code, 0, 'discovery mode passes', { stdout: r.stdout, stderr: r.stderr.slice(-1500) })
-  t.match(r.stdout, /DISCOVERY test on lab it-disc: discovered BC: BC worker1:ens2f0\(S\),ens2f1\(M\); external GM/)
+  t.match(r.stdout, /DISCOVERY test on lab it-disc \(netns\): discovered BC: BC worker1:ens2f0\(S\),ens2f1\(M\); external GM/)
   t.match(r.stdout, /PASS\s+BC worker1:ens2f0 \(slave port\) grandmaster identity/)
   t.match(r.stdout, /\n  profile priority\n/)
   const get = await cli(['get', '--name', LAB])

@@ -127,8 +127,8 @@ function runTests() {
   })
 
   t.test('test/run: mode and offset window', async (t) => {
-    await usageError(t, ['test', '--mode', 'nonsense'], ['--mode', 'unknown mode "nonsense"', 'known: oc'])
-    await usageError(t, ['test', '--mode', 'oc,tgm'], ['--mode', '"tgm"', 'known: oc, bc, dualnicbc, dualfollower, discovery'])
+    await usageError(t, ['test', '--mode', 'nonsense'], ['--mode', 'unknown test mode "nonsense"', 'known: OC, BC'])
+    await usageError(t, ['test', '--mode', 'oc,tgm'], ['--mode', 'test mode TGM is not supported', 'supported: OC, BC, DualNICBC, DualFollower, Discovery'])
     await usageError(t, ['test', '--mode', ','], ['--mode', 'no mode given'])
     // The environment is checked before a lab is picked (here: none is up).
     await usageError(t, ['test'], ['MIN_OFFSET_IN_NS', '"abc"', 'not an integer'], { MIN_OFFSET_IN_NS: 'abc' })
@@ -136,7 +136,7 @@ function runTests() {
     await usageError(t, ['test'], ['minimum offset 5 (MIN_OFFSET_IN_NS) is greater than maximum offset -5 (MAX_OFFSET_IN_NS)'], { MIN_OFFSET_IN_NS: '5', MAX_OFFSET_IN_NS: '-5' })
     // run checks modes and the window before it reads the topology or makes anything.
     const missing = join(TMP, 'no-such-topology.yaml')
-    await usageError(t, ['run', '--mode', 'nonsense', '--topology', missing], ['--mode', 'known: oc'])
+    await usageError(t, ['run', '--mode', 'nonsense', '--topology', missing], ['--mode', 'known: OC'])
     await usageError(t, ['run', '--topology', missing], ['MAX_OFFSET_IN_NS'], { MAX_OFFSET_IN_NS: 'x' })
     await usageError(t, ['run', '--topology', missing], [missing, 'cannot read topology file'])
     t.same(readdirSync(RUN_ROOT), [], 'run root untouched')

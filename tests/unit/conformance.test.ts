@@ -5,7 +5,13 @@
 import t from 'tap'
 import { parseModes, settingsFrom } from '../../lab/conformance/settings.js'
 import { parseTestConfig, resolveTestEnv } from '../../lab/conformance/testconfig.js'
-import { checkIdentityChain, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
+import { checkGrandmaster, checkParent, checkRole, checkSlaveSync, type ClockView, type Observation } from '../../lab/conformance/checks.js'
+
+// The grandmaster check, then the parent check, as sync-checks.ts makes them for a slave.
+const checkIdentityChain = (label: string, slave: ClockView | undefined, gm: ClockView | undefined, parent: { name: string; view: ClockView | undefined }) => [
+  checkGrandmaster(label, slave, gm),
+  checkParent(label, slave, parent),
+]
 import { humanReport, junitXml, suitePassed, type SuiteResult } from '../../lab/conformance/report.js'
 import { clockOfPort, parsePmcOutput } from '../../lab/ptp/pmc-parse.js'
 import { findSample, parsePromText } from '../../lab/ptp/prom-text.js'
@@ -251,7 +257,7 @@ t.test('checkRole: grandmaster port', async (t) => {
   t.equal(checkRole('x', obs, P('worker2', 'ens3f0'), 'MASTER').pass, false)
 })
 
-t.test('checkIdentityChain: from pmc data sets', async (t) => {
+t.test('grandmaster and parent checks: from pmc data sets', async (t) => {
   // The slave's view built the way observe.ts does from pmc output.
   const rs = parsePmcOutput(PMC)
   const get = (id: string) => rs.find((r) => r.id === id)?.fields
@@ -375,7 +381,7 @@ t.test('parseXml (the test helper) rejects what is not well-formed', async (t) =
 const NASTY = `<tag> & "quoted" 'single'`
 const result = (over: Partial<SuiteResult> = {}): SuiteResult => ({
   suite: 'oc',
-  lab: 'ptplab',
+  target: 'lab ptplab',
   description: `slave worker1:ens1f0, GM worker3:ens4f0 via switch1 ${NASTY}`,
   startedAt: '2025-01-02T03:04:05.000Z',
   durationMs: 2345,
@@ -417,16 +423,20 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
   const xml = junitXml(r)
   const doc = parseXml(xml)
   t.equal(doc.name, 'testsuites')
-  t.same(doc.attrs, { tests: '3', failures: '2', errors: '0', time: '2.345' })
+  t.same(doc.attrs, { name: 'ptplab', tests: '3', failures: '2', errors: '0', time: '2.345' })
   const [suite] = doc.children
   t.equal(suite?.name, 'testsuite')
-  t.same(suite?.attrs, { name: 'ptplab-oc', tests: '3', failures: '2', errors: '0', time: '2.345', timestamp: '2025-01-02T03:04:05.000Z' })
+  t.same(suite?.attrs, {
+    name: 'ptplab-oc', tests: '3', failures: '2', errors: '0', skipped: '0', time: '2.345', timestamp: '2025-01-02T03:04:05',
+    hostname: 'localhost', id: '0', package: 'ptplab.oc',
+  })
   const props = all(doc, 'property')
   t.same(
     props.map((p) => p.attrs),
     [
-      { name: 'lab', value: 'ptplab' },
+      { name: 'target', value: 'lab ptplab' },
       { name: 'description', value: r.description },
+      { name: 'startedAt', value: r.startedAt },
     ],
     'description round-trips through escaping',
   )
@@ -435,7 +445,7 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
     cases.map((c) => c.attrs.name),
     r.checks.map((c) => c.name),
   )
-  t.ok(cases.every((c) => c.attrs.classname === 'ptplab.oc'))
+  t.ok(cases.every((c) => c.attrs.classname === 'ptplab.oc.other'), 'checks of no named test: class ptplab.oc.other')
   const failures = all(doc, 'failure')
   t.equal(failures.length, 2)
   t.equal(failures.length, Number(doc.attrs.failures))
@@ -454,7 +464,7 @@ t.test('junitXml: well-formed, escaped, failures counted', async (t) => {
 
 t.test('junitXml: error case', async (t) => {
   const doc = parseXml(junitXml(result({ checks: [], error: `pmc failed: <timeout> & "no answer"` })))
-  t.same(doc.attrs, { tests: '1', failures: '0', errors: '1', time: '2.345' })
+  t.same(doc.attrs, { name: 'ptplab', tests: '1', failures: '0', errors: '1', time: '2.345' })
   const errors = all(doc, 'error')
   t.equal(errors.length, 1)
   t.equal(errors[0]?.attrs.message, `pmc failed: <timeout> & "no answer"`)
@@ -464,7 +474,7 @@ t.test('junitXml: error case', async (t) => {
   )
   // Checks that did run are still reported next to the error.
   const mixed = parseXml(junitXml(result({ error: 'interrupted' })))
-  t.same(mixed.attrs, { tests: '4', failures: '2', errors: '1', time: '2.345' })
+  t.same(mixed.attrs, { name: 'ptplab', tests: '4', failures: '2', errors: '1', time: '2.345' })
   t.equal(all(mixed, 'failure').length, 2)
   t.equal(all(mixed, 'error').length, 1)
 })
@@ -476,8 +486,9 @@ t.test('parseModes', async (t) => {
   t.same(parseModes(' OC '), ['oc'], 'case and blanks do not matter')
   t.same(parseModes('oc,'), ['oc'], 'empty items are dropped')
   t.same(parseModes('OC,BC,DualNICBC,DualFollower,Discovery'), ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'], 'upstream spellings')
-  for (const bad of ['nonsense', 'oc,tgm', 'OC,DualNICBCHA']) {
-    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /unknown mode ".*" \(known: oc, bc, dualnicbc, dualfollower, discovery\)/ }, bad)
+  t.throws(() => parseModes('nonsense'), { name: 'InputError', field: '--mode', message: /unknown test mode "nonsense" \(known: OC, BC, DualNICBC, DualNICBCHA, DualFollower, TGM, TBC, Discovery\)/ })
+  for (const bad of ['oc,tgm', 'OC,DualNICBCHA']) {
+    t.throws(() => parseModes(bad), { name: 'InputError', field: '--mode', message: /test mode (TGM|DualNICBCHA) is not supported by ptplab yet: .* \(supported: OC, BC, DualNICBC, DualFollower, Discovery\)/ }, bad)
   }
   t.throws(() => parseModes(''), { field: '--mode', message: /no mode given/ })
   t.throws(() => parseModes(' , '), { field: '--mode', message: /no mode given/ })

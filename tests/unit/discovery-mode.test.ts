@@ -1,10 +1,10 @@
 // Discovery mode classification (lab/conformance/discovery-mode.ts,
-// REFERENCE section 7) from realistic PtpConfig YAML.
+// docs/upstream.md#suite) from realistic PtpConfig YAML.
 import { inputError } from '../fixtures/errors.js'
 import t from 'tap'
 import { parsePtpConfigs, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { classifyDiscovery, profilePorts, type DiscoveryNode } from '../../lab/conformance/discovery-mode.js'
-import { bcConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/conformance/ptpconfigs.js'
+import { bcConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/profiles/ptpconfigs.js'
 
 const F = 'ptpconfigs.yaml'
 
@@ -51,7 +51,7 @@ const DUAL_FOLLOWER = doc({
   name: 'test-dual-follower',
   conf: `${GLOBAL}\n      [ens1f0]\n      masterOnly 0\n      [ens1f1]\n      masterOnly 0`,
 })
-// The seed's example BC (upstream README), metadata and all.
+// Upstream README's example BC, metadata and all.
 const SEED_BC = `apiVersion: ptp.openshift.io/v1
 kind: PtpConfig
 metadata:

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parse, stringify } from 'yaml'
-import { bcConfig, dualFollowerConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/conformance/ptpconfigs.js'
+import { bcConfig, dualFollowerConfig, grandmasterConfig, ocSlaveConfig } from '../../lab/profiles/ptpconfigs.js'
 import { loadTestConfig } from '../../lab/conformance/testconfig.js'
 import { loadL2Dir } from '../../lab/discovery/report.js'
 import { InputError } from '../../lab/errors.js'

@@ -5,7 +5,7 @@ import t from 'tap'
 import { interruptibly } from '../../cli/lab-commands.js'
 import { exitCodeFor } from '../../cli/output.js'
 import { InputError, InterruptedError } from '../../lab/errors.js'
-import { pollUntil, sleep } from '../../lab/sys/proc.js'
+import { pollUntil, sleep } from '../../lab/sys/poll.js'
 import { CommandError } from '../../lab/sys/run.js'
 
 process.env.PTPLAB_QUIET = '1'

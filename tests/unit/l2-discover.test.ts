@@ -1,7 +1,6 @@
 // L2 discovery, the parts that need no root: building upstream's report from
 // the probe agent's output, the LANs seen in reports, the SKIP_INTERFACES
 // parsing, and the agent's own frame handling and argument checks.
-import { NetnsBackend } from '../../lab/backends/netns/backend.js'
 import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,17 +11,20 @@ import { skipInterfacesFromEnv } from '../../cli/discover-command.js'
 import {
   agentPath,
   buildReport,
-  discoverLab,
-  isolatedInterfaces,
-  lansFromReports,
   parseAgentOutput,
   probedNodes,
-  ptpReceivers,
   type AgentIface,
   type AgentOutput,
   type L2Report,
 } from '../../lab/discovery/discover.js'
 import { parseL2Report } from '../../lab/discovery/report.js'
+import { buildGraph, lanSummary } from '../../lab/discovery/graph.js'
+import { openLabCluster } from '../../lab/cluster/index.js'
+
+// The LAN view the CLI's discover and the suite share (graph.ts).
+const lansFromReports = (r: Map<string, L2Report>) => lanSummary(buildGraph(r)).lans
+const isolatedInterfaces = (r: Map<string, L2Report>) => lanSummary(buildGraph(r)).isolated
+const ptpReceivers = (r: Map<string, L2Report>) => lanSummary(buildGraph(r)).ptpReceivers
 import { InputError } from '../../lab/errors.js'
 import { missingPrograms } from '../../lab/sys/run.js'
 import { allPorts, loadTopologyFile, parseTopology } from '../../lab/topology/index.js'
@@ -190,7 +192,7 @@ t.test('skipInterfacesFromEnv: comma separated, blanks ignored', async (t) => {
   t.same(skipInterfacesFromEnv(' ens1f0, ,ens2f1,'), ['ens1f0', 'ens2f1'])
 })
 
-t.test('discoverLab: a lab that is not up is bad input', async (t) => {
+t.test('L2 discovery on a lab that is not up is bad input', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'ptplab-l2-'))
   const old = process.env.PTPLAB_RUN_ROOT
   process.env.PTPLAB_RUN_ROOT = dir
@@ -199,8 +201,8 @@ t.test('discoverLab: a lab that is not up is bad input', async (t) => {
     else process.env.PTPLAB_RUN_ROOT = old
     await rm(dir, { recursive: true, force: true })
   })
-  await t.rejects(discoverLab('nolab', new NetnsBackend()), InputError)
-  await t.rejects(discoverLab('nolab', new NetnsBackend()), /lab nolab is not up/)
+  await t.rejects(openLabCluster('nolab'), InputError)
+  await t.rejects(openLabCluster('nolab'), /lab nolab is not up/)
 })
 
 // The agent's pure parts, through python3 itself (no sockets opened).

@@ -13,7 +13,7 @@ import { loadL2Dir, normalizeMac, parseL2Report, type L2Report } from '../../lab
 const TMP = mkdtempSync(join(tmpdir(), 'ptplab-l2report-'))
 t.teardown(() => rmSync(TMP, { recursive: true, force: true }))
 
-// The seed's example (upstream conformance README), one interface shortened.
+// Upstream conformance README's example, one interface shortened.
 const SEED = `{
   "88b5": {
     "eno5np0": {

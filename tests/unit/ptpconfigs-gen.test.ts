@@ -9,7 +9,7 @@ import {
   LABEL_SLAVE1,
   LABEL_SLAVE2,
   ocSlaveConfig,
-} from '../../lab/conformance/ptpconfigs.js'
+} from '../../lab/profiles/ptpconfigs.js'
 import { parsePtpConfigs, ptp4lSections, toYaml, validatePtpConfig, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { buildConfigMap, resolveNodeProfiles, type NodeInfo } from '../../lab/operator/resolve.js'
 

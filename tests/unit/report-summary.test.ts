@@ -10,7 +10,7 @@ const bad = (name: string, test?: string): CheckResult => ({ ...(test && { test 
 
 const suite = (over: Partial<SuiteResult>): SuiteResult => ({
   suite: 'oc',
-  lab: 'ptplab',
+  target: 'lab ptplab',
   description: 'OC worker1:ens1f0(S); GM worker3:ens4f0',
   startedAt: '2025-01-02T03:04:05.000Z',
   durationMs: 12345,

@@ -83,7 +83,7 @@ t.test('PROBLEMS: the twelve problems, well formed, upstream names', async (t) =
     Object.values(PROBLEMS).map((p) => p.upstream),
     ['OC', 'DualFollower', 'BC', 'BCWithSlaves', 'DualNicBC', 'DualNicBCWithSlaves', 'OCExtGM', 'DualFollowerExtGM', 'BCExtGM', 'BCWithSlavesExtGM', 'DualNicBCExtGM', 'DualNicBCWithSlavesExtGM'],
   )
-  // REFERENCE section 7 names and encodings
+  // docs/upstream.md#suite names and encodings
   t.same(PROBLEMS.oc.roles, ['Slave', 'GM'])
   t.same(PROBLEMS.oc.steps, [[['Nil', 0, 0]], [['SameLan', 2, 0, 1, 0]]])
   t.same(PROBLEMS.dualfollower.roles, ['Slave1', 'GM', 'Slave2'])

@@ -11,6 +11,11 @@ import { buildPlan, type ModePlan, type PlanRoles } from '../../lab/conformance/
 import { syncChecks, upstreamOf, type Upstream } from '../../lab/conformance/sync-checks.js'
 import { parsePromText } from '../../lab/ptp/prom-text.js'
 import { loadTopologyFile, parseTopology, type Topology } from '../../lab/topology/index.js'
+import { topologyWiring } from '../../lab/cluster/wiring.js'
+import type { NodeHandle } from '../../lab/cluster/types.js'
+
+// The cabling as a lab cluster knows it; checks read no node handle.
+const wiringOf = (t: Topology) => topologyWiring(t, (name) => ({ name }) as NodeHandle)
 
 const topoFile = (name: string) => fileURLToPath(new URL(`../../topologies/${name}`, import.meta.url))
 const W: OffsetWindow = { min: -10000, max: 10000 }
@@ -126,7 +131,7 @@ t.test('BC with a downstream slave', async (t) => {
   // sw null: the switch's clock was not observed
   const run = (m: MetricSpec, clocks: Record<string, ClockView>, sw: ClockView | null = SW_CLOCK, w = W) => {
     const obs = observation(m, clocks, sw ?? undefined)
-    return syncChecks(topo, plan, obs, w, gmOf(plan, obs))
+    return syncChecks(wiringOf(topo), plan, obs, w, gmOf(plan, obs))
   }
 
   t.test('in sync: every check passes, all tagged sync', async (t) => {
@@ -289,7 +294,7 @@ t.test('DualFollower: one port SLAVE, the other LISTENING', async (t) => {
   })
   const run = (m: MetricSpec) => {
     const obs = observation(m, clocks, SW_CLOCK)
-    return syncChecks(topo, plan, obs, W, gmOf(plan, obs))
+    return syncChecks(wiringOf(topo), plan, obs, W, gmOf(plan, obs))
   }
   const names = (port: string) => [
     'grandmaster worker1:ens1f1 role',
@@ -377,12 +382,12 @@ t.test('direct links: the parent is the peer port clock', async (t) => {
   const obs = observation(metrics, clocks)
 
   // upstreamOf: either end of a direct link finds the other
-  t.same(upstreamOf(topo, obs, { node: 'bc', port: 'ens1f0' }), { name: 'gm:eth0', view: GM_CLOCK })
-  t.same(upstreamOf(topo, obs, { node: 'gm', port: 'eth0' }), { name: 'bc:ens1f0', view: BC })
-  t.same(upstreamOf(topo, obs, { node: 'oc', port: 'ens2f0' }), { name: 'bc:ens1f1', view: BC })
-  t.same(upstreamOf(topo, obs, { node: 'bc', port: 'ens1f1' }), { name: 'oc:ens2f0', view: clocks['oc:ens2f0'] })
+  t.same(upstreamOf(wiringOf(topo), obs, { node: 'bc', port: 'ens1f0' }), { name: 'gm:eth0', view: GM_CLOCK })
+  t.same(upstreamOf(wiringOf(topo), obs, { node: 'gm', port: 'eth0' }), { name: 'bc:ens1f0', view: BC })
+  t.same(upstreamOf(wiringOf(topo), obs, { node: 'oc', port: 'ens2f0' }), { name: 'bc:ens1f1', view: BC })
+  t.same(upstreamOf(wiringOf(topo), obs, { node: 'bc', port: 'ens1f1' }), { name: 'oc:ens2f0', view: clocks['oc:ens2f0'] })
 
-  const cs = syncChecks(topo, plan, obs, W, gmOf(plan, obs))
+  const cs = syncChecks(wiringOf(topo), plan, obs, W, gmOf(plan, obs))
   t.same(failing(cs), [], 'in sync')
   t.ok(cs.every((c) => c.test === 'sync'))
   t.match(byName(cs, 'BC bc:ens1f0 (slave port) parent is gm:eth0'), { pass: true, measured: GM_ID, expected: GM_ID })
@@ -394,20 +399,20 @@ t.test('direct links: the parent is the peer port clock', async (t) => {
   // the downstream slave following the GM directly is wrong here
   const wrong = clone(clocks)
   wrong['oc:ens2f0'] = { ...wrong['oc:ens2f0']!, parentClock: GM_ID, stepsRemoved: 1 }
-  const bad = syncChecks(topo, plan, observation(metrics, wrong), W, gmOf(plan, observation(metrics, wrong)))
+  const bad = syncChecks(wiringOf(topo), plan, observation(metrics, wrong), W, gmOf(plan, observation(metrics, wrong)))
   t.same(failing(bad), ['downstream oc:ens2f0 parent is bc:ens1f1', 'downstream oc:ens2f0 stepsRemoved'])
   t.match(byName(bad, 'downstream oc:ens2f0 parent is bc:ens1f1'), { measured: GM_ID, expected: BC_ID })
 
   // a switch clock in the observation changes nothing on direct links
   const withSw = observation(metrics, clocks, { clockIdentity: SW_ID, grandmasterIdentity: GM_ID, parentClock: GM_ID, stepsRemoved: 1 })
-  t.same(failing(syncChecks(topo, plan, withSw, W, gmOf(plan, withSw))), [])
+  t.same(failing(syncChecks(wiringOf(topo), plan, withSw, W, gmOf(plan, withSw))), [])
 
   // the peer's clock not observed: parent unknown
   const lost = clone(clocks)
   delete lost['gm:eth0']
   const lostObs = observation(metrics, lost)
-  t.same(upstreamOf(topo, lostObs, { node: 'bc', port: 'ens1f0' }), { name: 'gm:eth0', view: undefined })
-  t.match(byName(syncChecks(topo, plan, lostObs, W, gmOf(plan, lostObs)), 'BC bc:ens1f0 (slave port) parent is gm:eth0'), {
+  t.same(upstreamOf(wiringOf(topo), lostObs, { node: 'bc', port: 'ens1f0' }), { name: 'gm:eth0', view: undefined })
+  t.match(byName(syncChecks(wiringOf(topo), plan, lostObs, W, gmOf(plan, lostObs)), 'BC bc:ens1f0 (slave port) parent is gm:eth0'), {
     pass: false,
     expected: 'gm:eth0 clock identity (unknown)',
   })
@@ -418,12 +423,12 @@ t.test('direct links: the parent is the peer port clock', async (t) => {
 t.test('an unplugged port listens to nothing', async (t) => {
   const direct = parseTopology(DIRECT, 'direct.yaml')
   const obs = observation({}, { 'oc:ens2f1': GM_CLOCK }, SW_CLOCK)
-  t.same(upstreamOf(direct, obs, { node: 'oc', port: 'ens2f1' }), { name: 'nothing (unplugged port)', view: undefined })
+  t.same(upstreamOf(wiringOf(direct), obs, { node: 'oc', port: 'ens2f1' }), { name: 'nothing (unplugged port)', view: undefined })
 
   const mini: Topology = await loadTopologyFile(topoFile('two-node.yaml'))
-  t.same(upstreamOf(mini, obs, { node: 'node1', port: 'ens1f1' }), { name: 'nothing (unplugged port)', view: undefined }, 'not the switch')
-  t.same(upstreamOf(mini, obs, { node: 'node2', port: 'ens2f0' }), { name: 'switch boundary clock switch1', view: SW_CLOCK })
-  t.same(upstreamOf(mini, obs, { node: 'node1', port: 'ens1f0' }), { name: 'switch boundary clock switch1', view: SW_CLOCK })
+  t.same(upstreamOf(wiringOf(mini), obs, { node: 'node1', port: 'ens1f1' }), { name: 'nothing (unplugged port)', view: undefined }, 'not the switch')
+  t.same(upstreamOf(wiringOf(mini), obs, { node: 'node2', port: 'ens2f0' }), { name: 'switch boundary clock switch1', view: SW_CLOCK })
+  t.same(upstreamOf(wiringOf(mini), obs, { node: 'node1', port: 'ens1f0' }), { name: 'switch boundary clock switch1', view: SW_CLOCK })
 
   // an OC on the unplugged port: parent and steps cannot pass however good the rest looks
   const plan = buildPlan(
@@ -441,7 +446,7 @@ t.test('an unplugged port listens to nothing', async (t) => {
     { 'node2:ens2f0': GM_CLOCK, 'node1:ens1f1': { clockIdentity: DS_ID, grandmasterIdentity: GM_ID, parentClock: SW_ID, stepsRemoved: 2 } },
     SW_CLOCK,
   )
-  const cs = syncChecks(mini, plan, o, W, gmOf(plan, o))
+  const cs = syncChecks(wiringOf(mini), plan, o, W, gmOf(plan, o))
   t.same(failing(cs), ['OC node1:ens1f1 (slave port) parent is nothing (unplugged port)', 'OC node1:ens1f1 (slave port) stepsRemoved'])
   t.match(byName(cs, 'OC node1:ens1f1 (slave port) parent is nothing (unplugged port)'), {
     expected: 'nothing (unplugged port) clock identity (unknown)',

@@ -1,19 +1,18 @@
 // ptptestconfig.yaml parsing and the conformance environment
-// (lab/conformance/testconfig.ts, REFERENCE section 7).
+// (lab/conformance/testconfig.ts, docs/upstream.md#suite).
 import { inputError } from '../fixtures/errors.js'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
+import { ALL_MODES, MODES, parseMode } from '../../lab/conformance/modes.js'
 import { InputError } from '../../lab/errors.js'
 import {
   defaultTestConfig,
   loadTestConfig,
   loadTestEnv,
-  mapTestMode,
   parseTestConfig,
   resolveTestEnv,
-  TEST_MODES,
   type TestConfigFile,
 } from '../../lab/conformance/testconfig.js'
 
@@ -254,7 +253,7 @@ t.test('loadTestConfig', async (t) => {
 
 t.test('environment defaults', async (t) => {
   t.same(resolveTestEnv({}), {
-    mode: 'OC',
+    mode: 'oc',
     modeFrom: 'default',
     externalGM: false,
     skipInterfaces: [],
@@ -279,19 +278,19 @@ t.test('test mode', async (t) => {
     const r = resolveTestEnv(env)
     return [r.mode, r.modeFrom]
   }
-  t.same(mode({ PTP_TEST_MODE: 'oc' }), ['OC', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: ' bc ' }), ['BC', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'dualnicbc' }), ['DualNICBC', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'DUALNICBCHA' }), ['DualNICBCHA', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'dualFollower' }), ['DualFollower', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'tgm' }), ['TGM', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'Tbc' }), ['TBC', 'PTP_TEST_MODE'])
-  t.same(mode({ PTP_TEST_MODE: 'discovery' }), ['Discovery', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'oc' }), ['oc', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: ' bc ' }), ['bc', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'dualnicbc' }), ['dualnicbc', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'DUALNICBCHA' }), ['dualnicbcha', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'dualFollower' }), ['dualfollower', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'tgm' }), ['tgm', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'Tbc' }), ['tbc', 'PTP_TEST_MODE'])
+  t.same(mode({ PTP_TEST_MODE: 'discovery' }), ['discovery', 'PTP_TEST_MODE'])
   // DISCOVERY_MODE: legacy alias, wins over PTP_TEST_MODE.
-  t.same(mode({ DISCOVERY_MODE: 'true' }), ['Discovery', 'DISCOVERY_MODE'])
-  t.same(mode({ DISCOVERY_MODE: 'TRUE', PTP_TEST_MODE: 'BC' }), ['Discovery', 'DISCOVERY_MODE'])
-  t.same(mode({ DISCOVERY_MODE: 'Discovery', PTP_TEST_MODE: 'OC' }), ['Discovery', 'DISCOVERY_MODE'])
-  t.same(mode({ DISCOVERY_MODE: 'false', PTP_TEST_MODE: 'BC' }), ['BC', 'PTP_TEST_MODE'])
+  t.same(mode({ DISCOVERY_MODE: 'true' }), ['discovery', 'DISCOVERY_MODE'])
+  t.same(mode({ DISCOVERY_MODE: 'TRUE', PTP_TEST_MODE: 'BC' }), ['discovery', 'DISCOVERY_MODE'])
+  t.same(mode({ DISCOVERY_MODE: 'Discovery', PTP_TEST_MODE: 'OC' }), ['discovery', 'DISCOVERY_MODE'])
+  t.same(mode({ DISCOVERY_MODE: 'false', PTP_TEST_MODE: 'BC' }), ['bc', 'PTP_TEST_MODE'])
 
   let e = inputError(() => resolveTestEnv({ PTP_TEST_MODE: 'GM' }))
   t.equal(e.field, 'PTP_TEST_MODE')
@@ -303,18 +302,19 @@ t.test('test mode', async (t) => {
   t.match(e.message, /^DISCOVERY_MODE: DISCOVERY_MODE="maybe" is not a boolean/)
 })
 
-t.test('mapTestMode', async (t) => {
+t.test('modes: one table, upstream spellings, unsupported ones refused with the reason', async (t) => {
   t.same(
-    ['OC', 'BC', 'DualNICBC', 'DualFollower', 'Discovery'].map((m) => mapTestMode(m as never)),
-    ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'],
+    ['OC', 'BC', 'DualNICBC', 'DualFollower', 'Discovery', 'oc', ' dualFollower '].map((m) => parseMode(m, 'PTP_TEST_MODE')),
+    ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery', 'oc', 'dualfollower'],
   )
   for (const m of ['DualNICBCHA', 'TGM', 'TBC'] as const) {
-    const e = inputError(() => mapTestMode(m))
+    const e = inputError(() => parseMode(m, 'PTP_TEST_MODE'))
     t.equal(e.field, 'PTP_TEST_MODE')
-    t.equal(e.message, `PTP_TEST_MODE: test mode ${m} is not supported by ptplab yet (supported: OC, BC, DualNICBC, DualFollower, Discovery)`)
+    t.match(e.message, new RegExp(`^PTP_TEST_MODE: test mode ${m} is not supported by ptplab yet: .+ \\(supported: OC, BC, DualNICBC, DualFollower, Discovery\\)$`))
   }
-  t.equal(TEST_MODES.length, 8)
-  t.equal(mapTestMode(resolveTestEnv({ DISCOVERY_MODE: 'true' }).mode), 'discovery')
+  t.equal(ALL_MODES.length, 8)
+  t.same(MODES, ['oc', 'bc', 'dualnicbc', 'dualfollower', 'discovery'])
+  t.equal(resolveTestEnv({ DISCOVERY_MODE: 'true' }).mode, 'discovery')
 })
 
 t.test('booleans and lists', async (t) => {

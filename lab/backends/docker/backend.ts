@@ -8,7 +8,7 @@
 import Docker from 'dockerode'
 import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
-import { PassThrough } from 'node:stream'
+import { captureOutput } from '../../sys/capture.js'
 import { buildImages, dockerAvailable } from '../../images/images.js'
 import { daemonEntry, hostObjectName, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
@@ -131,12 +131,7 @@ export class DockerBackend implements LabBackend {
       Env: Object.entries(o.env ?? {}).map(([k, v]) => `${k}=${v}`),
     })
     const stream = await ex.start({ hijack: true, stdin: false })
-    const out = new PassThrough()
-    const err = new PassThrough()
-    let stdout = ''
-    let stderr = ''
-    out.on('data', (d: Buffer) => (stdout += d.toString()))
-    err.on('data', (d: Buffer) => (stderr += d.toString()))
+    const { out, err, text } = captureOutput()
     this.docker.modem.demuxStream(stream, out, err)
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -153,7 +148,7 @@ export class DockerBackend implements LabBackend {
       })
     })
     const info = await ex.inspect()
-    return { stdout, stderr, exitCode: info.ExitCode ?? -1 }
+    return { ...text(), exitCode: info.ExitCode ?? -1 }
   }
 
   // A long-running helper inside a container (OVS): started detached; it

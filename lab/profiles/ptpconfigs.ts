@@ -1,5 +1,5 @@
 // PtpConfigs the conformance suite creates for the roles it assigned
-// (REFERENCE section 7), modelled on upstream test/pkg/testconfig.
+// (docs/upstream.md#suite), modelled on upstream test/pkg/testconfig.
 import { InputError } from '../errors.js'
 import { checkName, ifName } from '../names.js'
 import type { PtpProfile } from '../ptp/types.js'
@@ -112,7 +112,7 @@ export function ocSlaveConfig(iface: string, o: GenOptions): PtpConfig {
 
 // No profile interface: a BC's ports are all [iface] sections, slave first.
 // boundary_clock_jbod only with hardware clocks: without a PHC it makes the
-// BC ports FAULTY (REFERENCE section 4).
+// BC ports FAULTY (docs/upstream.md#linuxptp).
 export function bcConfig(
   name: 'test-bc-master1' | 'test-bc-master2',
   slaveIface: string,

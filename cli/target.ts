@@ -1,0 +1,29 @@
+// Which cluster a command works on: a lab on this host (--name, default the
+// only one that is up), or a Kubernetes cluster (--kubeconfig [FILE],
+// --context NAME; FILE defaults to $KUBECONFIG, then ~/.kube/config).
+import { Option } from 'commander'
+import { openLabCluster } from '../lab/cluster/index.js'
+import type { Cluster } from '../lab/cluster/types.js'
+import { pickLab } from '../lab/state/labs.js'
+
+export interface TargetFlags {
+  name?: string
+  kubeconfig?: string | true
+  context?: string
+}
+
+export const kubeconfigOpt = () =>
+  new Option('--kubeconfig [file]', 'work on a Kubernetes cluster instead of a lab (file default: $KUBECONFIG, then ~/.kube/config)')
+export const contextOpt = () => new Option('--context <name>', "the kubeconfig context (default: its current context); implies --kubeconfig")
+
+export const wantsKube = (o: TargetFlags) => o.kubeconfig !== undefined || o.context !== undefined
+
+// The image of ptplab's agent on a cluster (L2 discovery, port flaps):
+// L2_DISCOVERY_IMAGE as upstream's suite reads it, else ptplab's own.
+export const agentImage = (env = process.env) => env.L2_DISCOVERY_IMAGE || `${env.IMG_PREFIX || 'localhost/ptplab'}:l2probe`
+
+export async function openTarget(o: TargetFlags, progress: (msg: string) => void): Promise<Cluster> {
+  if (!wantsKube(o)) return openLabCluster(await pickLab(o.name))
+  const { KubeCluster } = await import('../lab/cluster/kubernetes/cluster.js')
+  return KubeCluster.open({ kubeconfig: typeof o.kubeconfig === 'string' ? o.kubeconfig : undefined, context: o.context, agentImage: agentImage(), progress })
+}
