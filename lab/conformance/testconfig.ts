@@ -13,11 +13,12 @@
 // custom_params}, desc}), since upstream's file carries sections its Go code
 // does not read (`master_offset`) and extensions add more.
 import { z } from 'zod'
-import { InputError, type InputErrorWhere } from '../errors.js'
+import { InputError } from '../errors.js'
 import { INPUTS, readInputFile } from '../input.js'
 import { quote } from '../text.js'
+import { schemaError } from '../yaml/schema.js'
 import { parseYaml, type YamlDoc } from '../yaml/parse.js'
-import { dropNulls, valueAt, type Path } from '../yaml/where.js'
+import { dropNulls, type Path } from '../yaml/where.js'
 import { lookupMode, type AnyMode } from './modes.js'
 
 type Env = Record<string, string | undefined>
@@ -92,7 +93,9 @@ const GO_DURATION = /^([+-]?((\d+(\.\d*)?|\.\d+)(ns|us|µs|ms|s|m|h))+|0)$/
 
 // zod reports a string given for an integer as "expected number": say integer.
 const INT = 'expected an integer'
-const int = z.number({ error: INT }).int({ error: INT })
+// Only for a wrong type or a fraction: a negative count keeps its own message.
+const intError = (iss: { code: string }) => (iss.code === 'invalid_type' || iss.code === 'invalid_format' ? INT : undefined)
+const int = z.number({ error: intError }).int({ error: INT })
 const count = int.min(0)
 const minutes = z.number().min(0)
 const bool = z.boolean()
@@ -149,44 +152,13 @@ const fileSchema = z.strictObject({
 type RawFile = z.infer<typeof fileSchema>
 type RawSection = z.infer<typeof genericSection>
 
-const show = (v: unknown): string => (v === undefined ? 'nothing' : quote(v))
 
-const EXPECTED: Record<string, string> = {
-  number: 'expected a number',
-  boolean: 'expected true or false',
-  string: 'expected a string',
-  object: 'expected a mapping',
-  array: 'expected a list',
-  record: 'expected a mapping',
-}
-
-function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => InputErrorWhere): InputError {
-  const issue = err.issues[0]!
-  let path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
-  if (issue.code === 'unrecognized_keys') {
-    path = [...path, issue.keys[0] ?? '']
-    return new InputError(`unknown field (value ${show(valueAt(raw, path))})`, where(path))
-  }
-  const got = valueAt(raw, path)
-  if (got === undefined) return new InputError('required field missing', where(path))
-  let what: string
-  switch (issue.code) {
-    case 'invalid_type':
-      if (issue.message === INT) what = INT
-      else if (path[0] === 'soaktest' && path.length === 2 && issue.expected === 'object') what = 'expected a test section (a mapping with spec and desc)'
-      else what = EXPECTED[issue.expected] ?? `expected ${issue.expected}`
-      break
-    case 'too_small':
-      what = `must be >= ${String(issue.minimum)}`
-      break
-    case 'invalid_value':
-      what = `must be one of ${issue.values.map((v) => quote(v)).join(', ')}`
-      break
-    default:
-      what = issue.message
-  }
-  return new InputError(`${what}, got ${show(got)}`, where(path))
-}
+// The one wording upstream's file needs beyond the generic one: a test
+// section that is not a mapping.
+const describeTestIssue = (issue: z.core.$ZodIssue, path: Path) =>
+  issue.code === 'invalid_type' && path[0] === 'soaktest' && path.length === 2 && issue.expected === 'object'
+    ? 'expected a test section (a mapping with spec and desc)'
+    : undefined
 
 function section(raw: RawSection): SoakSection {
   const s = raw.spec
@@ -227,7 +199,7 @@ export function parseTestConfig(text: string, file: string): TestConfigFile {
   const raw = dropNulls(value)
   if (raw === undefined || raw === null) return defaultTestConfig()
   const r = fileSchema.safeParse(raw)
-  if (!r.success) throw schemaError(r.error, raw, where)
+  if (!r.success) throw schemaError(r.error, raw, where, { describe: describeTestIssue })
   const { global: g = {}, soaktest: s = {} } = r.data
 
   if (g.minoffset !== undefined && g.maxoffset !== undefined && g.minoffset > g.maxoffset) {

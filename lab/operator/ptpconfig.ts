@@ -1,7 +1,8 @@
 // The PtpConfig custom resource (docs/upstream.md#operator): parsing from YAML
 // files, the operator webhook's validation rules, and YAML output.
 import { stringify } from 'yaml'
-import { dropNulls, fieldPath, valueAt, type Path } from '../yaml/where.js'
+import { dropNulls, fieldPath, type Path } from '../yaml/where.js'
+import { schemaError } from '../yaml/schema.js'
 import { parseYaml } from '../yaml/parse.js'
 import { z } from 'zod'
 import { InputError, type InputErrorWhere } from '../errors.js'
@@ -101,22 +102,6 @@ export function ptpConfigFromObject(raw: unknown, what: string): PtpConfig {
     metadata: { name: m.name, namespace: m.namespace ?? PTP_NAMESPACE, ...(m.labels && { labels: m.labels }) },
     spec: { profile: spec.profile, recommend: spec.recommend },
   }
-}
-
-function schemaError(err: z.ZodError, raw: unknown, where: (path: Path) => InputErrorWhere): InputError {
-  const issue = err.issues[0]!
-  let path = issue.path.filter((p): p is string | number => typeof p !== 'symbol')
-  let detail: string
-  if (issue.code === 'unrecognized_keys') {
-    const key = issue.keys[0] ?? ''
-    path = [...path, key]
-    detail = `unknown field (value ${show(valueAt(raw, path))})`
-  } else {
-    const got = valueAt(raw, path)
-    const what = issue.code === 'invalid_type' ? `expected ${issue.expected}` : issue.message
-    detail = got === undefined ? 'required field missing' : `${what}, got ${show(got)}`
-  }
-  return new InputError(detail, where(path))
 }
 
 // Parses every PtpConfig document of a YAML stream, applies the CRD schema

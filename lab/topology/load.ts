@@ -4,7 +4,8 @@
 import { z } from 'zod'
 import { InputError } from '../errors.js'
 import { INPUTS, readInputFile } from '../input.js'
-import { fieldPath, valueAt, type Path } from '../yaml/where.js'
+import { fieldPath, type Path } from '../yaml/where.js'
+import { schemaError } from '../yaml/schema.js'
 import { parseYaml } from '../yaml/parse.js'
 import { ifName, labelKey, labelValue, labName, type NameRule } from '../names.js'
 import { quote } from '../text.js'
@@ -42,21 +43,6 @@ const MAX_NICS = 0xff // derived PCI device numbers are one byte
 // Reserved because macFor() takes the literal 'switch' to mean the switch.
 const RESERVED_NODE_NAMES = new Set(['switch'])
 
-function describeIssue(iss: z.core.$ZodIssue, value: unknown): { path: Path; detail: string } {
-  const path = iss.path.filter((s): s is string | number => typeof s !== 'symbol')
-  if (iss.code === 'unrecognized_keys') {
-    const key = iss.keys[0] ?? '?'
-    return { path: [...path, key], detail: `unknown field ${quote(key)}` }
-  }
-  if (value === undefined) return { path, detail: 'required field is missing' }
-  let msg = iss.message
-  if (iss.code === 'invalid_type' && msg.startsWith('Invalid input')) {
-    const names: Record<string, string> = { record: 'a mapping', object: 'a mapping', array: 'a list' }
-    msg = `expected ${names[iss.expected] ?? `a ${iss.expected}`}`
-  }
-  return { path, detail: `${msg}, got ${quote(value)}` }
-}
-
 export function parseTopology(text: string, file?: string): Topology {
   const [d] = parseYaml(text, file, { what: 'topology file' })
   // Annotated so TypeScript narrows after calls (control flow needs explicit types).
@@ -65,12 +51,7 @@ export function parseTopology(text: string, file?: string): Topology {
   }
   const data = d!.value
   const parsed = TopologySchema.safeParse(data)
-  if (!parsed.success) {
-    const iss = parsed.error.issues[0]
-    if (!iss) return fail('invalid topology')
-    const { path, detail } = describeIssue(iss, valueAt(data, iss.path as Path))
-    return fail(detail, path)
-  }
+  if (!parsed.success) throw schemaError(parsed.error, data, (path) => d!.where(path))
   const raw = parsed.data
 
   const named = (rule: NameRule, v: string, what: string, path: Path) => {
