@@ -15,7 +15,7 @@ import { planLines } from '../../plan/render.js'
 import { PlanFailed, runPlan } from '../../plan/runner.js'
 import type { Executor } from '../../plan/types.js'
 import { readState, StateRecorder, type LabState } from '../../state/state.js'
-import { run, type RunResult } from '../../sys/run.js'
+import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { switchProfile } from '../../switch/profile.js'
 import type { Topology } from '../../topology/index.js'
 import { prepareLabDirs } from '../assemble.js'
@@ -85,13 +85,20 @@ export async function kindPlanInput(t: Topology, o: KindOptions & { links: LinkM
 
 const tryRun = (argv: string[]): Promise<RunResult | undefined> => run(argv[0]!, argv.slice(1), { allowFail: true, timeoutMs: 20_000 }).catch(() => undefined)
 
-// Tools, root, the build: every problem at once, before anything changes.
-export async function kindPreflight(provider: Provider): Promise<string[]> {
+// Each pinned tool that is missing or at another version, in words.
+export async function toolProblems(): Promise<string[]> {
   const problems: string[] = []
   for (const t of TOOLS) {
-    const p = versionProblem(t, await tryRun(t.versionArgv))
+    const missing = (await missingPrograms([t.name])).length > 0
+    const p = versionProblem(t, missing ? undefined : await tryRun(t.versionArgv))
     if (p) problems.push(p)
   }
+  return problems
+}
+
+// Tools, root, the build: every problem at once, before anything changes.
+export async function kindPreflight(provider: Provider): Promise<string[]> {
+  const problems = await toolProblems()
   const c = await tryRun([provider, 'version', '--format', '{{.Server.Version}}'])
   if (!c || c.exitCode !== 0) problems.push(`${provider} does not answer (${c ? c.stderr.trim().slice(0, 120) : 'not installed'}): kind needs a container engine`)
   if (process.getuid?.() !== 0) problems.push('the kind backend needs root (links into the node containers, netdevsim)')
