@@ -19,6 +19,7 @@ import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { EXIT, progress, UsageError } from './output.js'
+import type { KindFlags } from './kind.js'
 import { openTarget, type TargetFlags } from './target.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
@@ -68,10 +69,32 @@ export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>):
   }
 }
 
-export async function cmdUp(o: { topology?: string; name?: string; backend?: string }): Promise<number> {
+// The backend that brings a lab up: the kind backend with its executor.
+async function upBackend(kind: BackendKind, lab: string, o: KindFlags): Promise<LabBackend> {
+  if (kind !== 'kind') {
+    for (const [flag, v] of [['--dry-run', o.dryRun], ['--registry', o.registry], ['--provider', o.provider], ['--links', o.links]] as const)
+      if (v !== undefined && v !== false) throw new UsageError(`${flag} is for --backend kind only`)
+    return backendByKind(kind)
+  }
+  const { kindBackend } = await import('./kind.js')
+  return kindBackend(lab, o, (l) => void process.stdout.write(l + '\n'))
+}
+
+// The cluster `test` works on for a lab: a kind lab's is its Kubernetes cluster.
+async function clusterOfLab(lab: string, t: Topology, backend: LabBackend): Promise<Cluster> {
+  if (backend.name !== 'kind') return new LabCluster(lab, t, backend)
+  const { openKindCluster } = await import('./kind.js')
+  return openKindCluster(lab, t, progress)
+}
+
+export async function cmdUp(o: { topology?: string; name?: string; backend?: string } & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
   const { t, file } = await loadTopology(o.topology, o.name)
-  const backend = await backendByKind(kind)
+  const backend = await upBackend(kind, t.name, o)
+  if (o.dryRun) {
+    await backend.up({ topology: t, topologyFile: file, progress })
+    return EXIT.ok
+  }
   const started = Date.now()
   await interruptibly(async (signal) => {
     progress(`bringing up lab ${t.name} (${kind}) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
@@ -200,7 +223,7 @@ export async function cmdTest(o: TargetFlags & { mode?: string; junit?: string }
   }
 }
 
-export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string }): Promise<number> {
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string } & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
   const settings = await testSettings(o.mode)
   const { modes } = settings
@@ -209,11 +232,16 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
   const rs = await interruptibly(async (signal) => {
     progress(`bringing up lab ${t.name} (${kind}) from ${file}`)
     // A failed up rolls itself back; only a lab we brought up is torn down.
-    const backend = await backendByKind(kind)
+    const backend = await upBackend(kind, t.name, { ...o, dryRun: undefined })
     await upLab(backend, t, file, signal)
     progress(`lab ${t.name} is up`)
     try {
-      return await runSuites(new LabCluster(t.name, t, backend), settings, o.junit, signal)
+      const cluster = await clusterOfLab(t.name, t, backend)
+      try {
+        return await runSuites(cluster, settings, o.junit, signal)
+      } finally {
+        await cluster.close()
+      }
     } finally {
       if (!o.keep) await backend.down(t.name, progress)
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)

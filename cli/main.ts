@@ -26,7 +26,15 @@ const program = new Command('ptplab')
   .configureOutput({ writeErr: (s) => process.stderr.write(s) })
 
 const backendOpt = () =>
-  new Option('--backend <kind>', 'netns: nodes are network namespaces; docker: nodes are containers (needs a Docker engine)').default('netns')
+  new Option(
+    '--backend <kind>',
+    'netns: nodes are network namespaces; docker: nodes are containers (needs a Docker engine); kind: a kind cluster made to look like OpenShift (docs/kind.md)',
+  ).default('netns')
+const kindOpts = (c: Command) =>
+  c
+    .option('--provider <p>', 'kind: docker or podman (default: $KIND_EXPERIMENTAL_PROVIDER, else docker)')
+    .option('--registry', "kind: kind's local registry recipe (kind-registry on 127.0.0.1:5001) instead of kind load")
+    .option('--links <kind>', 'kind: auto (netdevsim where the kernel has it, else veth), veth, netdevsim, netdevsim-patched')
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
@@ -66,7 +74,17 @@ program
   .option('--topology <file>', 'topology YAML (default: topologies/default.yaml, the upstream 3-worker layout)')
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
   .addOption(backendOpt())
+  .option('--dry-run', 'kind: print the ordered plan (every command, API call and wait, with its done-check and undo) and change nothing')
+  .addHelpText(
+    'after',
+    `
+--backend kind runs a plan of steps (docs/kind.md): each step is skipped when
+its check says it is done, so a failed or interrupted up is resumed by the
+same command; a failure rolls back what the run made except the cluster,
+which is kept for the resumed run (ptplab down removes it).`,
+  )
   .action(wrap(cmdUp))
+kindOpts(program.commands.find((c) => c.name() === 'up')!)
 
 program
   .command('list')
@@ -110,6 +128,7 @@ program
   .addOption(backendOpt())
   .addHelpText('after', envHelp)
   .action(wrap(cmdRun))
+kindOpts(program.commands.find((c) => c.name() === 'run')!)
 
 program
   .command('graph')

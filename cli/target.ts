@@ -4,7 +4,8 @@
 import { Option } from 'commander'
 import { openLabCluster } from '../lab/cluster/index.js'
 import type { Cluster } from '../lab/cluster/types.js'
-import { pickLab } from '../lab/state/labs.js'
+import { loadRunningLab, pickLab } from '../lab/state/labs.js'
+import { readState } from '../lab/state/state.js'
 
 export interface TargetFlags {
   name?: string
@@ -23,7 +24,15 @@ export const wantsKube = (o: TargetFlags) => o.kubeconfig !== undefined || o.con
 export const agentImage = (env = process.env) => env.L2_DISCOVERY_IMAGE || `${env.IMG_PREFIX || 'localhost/ptplab'}:l2probe`
 
 export async function openTarget(o: TargetFlags, progress: (msg: string) => void): Promise<Cluster> {
-  if (!wantsKube(o)) return openLabCluster(await pickLab(o.name))
+  if (!wantsKube(o)) {
+    const lab = await pickLab(o.name)
+    // A kind lab is tested through its Kubernetes cluster.
+    if ((await readState(lab).catch(() => undefined))?.backend === 'kind') {
+      const { openKindCluster } = await import('./kind.js')
+      return openKindCluster(lab, await loadRunningLab(lab), progress)
+    }
+    return openLabCluster(lab)
+  }
   const { KubeCluster } = await import('../lab/cluster/kubernetes/cluster.js')
   return KubeCluster.open({ kubeconfig: typeof o.kubeconfig === 'string' ? o.kubeconfig : undefined, context: o.context, agentImage: agentImage(), progress })
 }

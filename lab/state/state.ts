@@ -4,7 +4,7 @@ import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 // Which backend made a lab: chosen at `up`, recorded here, used by every
 // later command.
-export const BACKENDS = ['netns', 'docker'] as const
+export const BACKENDS = ['netns', 'docker', 'kind'] as const
 export type BackendKind = (typeof BACKENDS)[number]
 import type { Topology } from '../topology/index.js'
 import { labPaths } from '../paths.js'
@@ -14,6 +14,8 @@ export type Resource =
   | { kind: 'process'; name: string; pid: number; startTime?: string; netns?: string }
   | { kind: 'dir'; path: string }
   | { kind: 'container'; name: string }
+  | { kind: 'cluster'; name: string; provider: 'docker' | 'podman' } // a kind cluster
+  | { kind: 'netdevsim'; id: number } // recorded before it is made
 
 export interface LabState {
   version: 1

@@ -17,6 +17,25 @@ export function switchFlows(): string[] {
   return ['priority=100,dl_type=0x88f7,actions=drop', 'priority=0,actions=NORMAL']
 }
 
+// The commands of a lab switch, as argument arrays: OvsSwitch runs them
+// through its host; the kind lab puts them in its plan (docker exec).
+export const ovsEnv = (dir: string) => ({ OVS_RUNDIR: dir, OVS_DBDIR: dir, OVS_LOGDIR: dir })
+export const ovsDb = (dir: string) => join(dir, 'conf.db')
+export const ovsDbSock = (dir: string) => join(dir, 'db.sock')
+export const ovsMgmtSock = (dir: string, bridge = BRIDGE) => join(dir, `${bridge}.mgmt`)
+export const ovsdbCreateArgv = (dir: string) => ['ovsdb-tool', 'create', ovsDb(dir), OVS_SCHEMA]
+export const ovsdbServerArgv = (dir: string) => [
+  'ovsdb-server', ovsDb(dir), `--remote=punix:${ovsDbSock(dir)}`, `--pidfile=${join(dir, 'ovsdb-server.pid')}`, '--no-chdir',
+  `--log-file=${join(dir, 'ovsdb-server.log')}`, '-vconsole:off',
+]
+export const vswitchdArgv = (dir: string) => [
+  'ovs-vswitchd', `unix:${ovsDbSock(dir)}`, '--disable-system', '--no-chdir', `--pidfile=${join(dir, 'ovs-vswitchd.pid')}`,
+  `--log-file=${join(dir, 'ovs-vswitchd.log')}`, '-vconsole:off',
+]
+export const vsctlArgv = (dir: string, args: string[]) => ['ovs-vsctl', `--db=unix:${ovsDbSock(dir)}`, '--timeout=10', ...args]
+export const addBridgeArgs = (bridge = BRIDGE) => ['add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev']
+export const addAccessPortArgs = (port: string, vlan: number, bridge = BRIDGE) => ['add-port', bridge, port, `tag=${vlan}`]
+
 // Where the switch's programs run: a namespace on the host, or a container.
 // Paths under the lab dir are the same in both.
 export interface SwitchHost {
@@ -31,14 +50,14 @@ export class OvsSwitch {
   ) {}
 
   get dbSock() {
-    return join(this.dir, 'db.sock')
+    return ovsDbSock(this.dir)
   }
   get env() {
-    return { OVS_RUNDIR: this.dir, OVS_DBDIR: this.dir, OVS_LOGDIR: this.dir }
+    return ovsEnv(this.dir)
   }
 
   vsctl(args: string[]) {
-    return this.host.run(['ovs-vsctl', `--db=unix:${this.dbSock}`, '--timeout=10', ...args], this.env)
+    return this.host.run(vsctlArgv(this.dir, args), this.env)
   }
 
   ofctl(args: string[]) {
@@ -46,18 +65,16 @@ export class OvsSwitch {
   }
 
   mgmt(bridge = BRIDGE) {
-    return `unix:${join(this.dir, `${bridge}.mgmt`)}`
+    return `unix:${ovsMgmtSock(this.dir, bridge)}`
   }
 
   // Starts ovsdb-server and ovs-vswitchd in the foreground (no --detach) so
   // the pids we record are the real processes.
   async start(onSpawn: (name: string, p: Spawned) => Promise<void>): Promise<void> {
     await mkdir(this.dir, { recursive: true })
-    const db = join(this.dir, 'conf.db')
-    if (!existsSync(db)) await this.host.run(['ovsdb-tool', 'create', db, OVS_SCHEMA], this.env)
+    if (!existsSync(ovsDb(this.dir))) await this.host.run(ovsdbCreateArgv(this.dir), this.env)
     const dbSrv = await this.host.spawn(
-      ['ovsdb-server', db, `--remote=punix:${this.dbSock}`, `--pidfile=${join(this.dir, 'ovsdb-server.pid')}`, '--no-chdir',
-        `--log-file=${join(this.dir, 'ovsdb-server.log')}`, '-vconsole:off'],
+      ovsdbServerArgv(this.dir),
       join(this.dir, 'ovsdb-server.out'),
       this.env,
     )
@@ -65,8 +82,7 @@ export class OvsSwitch {
     await pollUntil(() => existsSync(this.dbSock), 5000, 'ovsdb-server socket')
     await this.vsctl(['--no-wait', 'init'])
     const vswitchd = await this.host.spawn(
-      ['ovs-vswitchd', `unix:${this.dbSock}`, '--disable-system', '--no-chdir', `--pidfile=${join(this.dir, 'ovs-vswitchd.pid')}`,
-        `--log-file=${join(this.dir, 'ovs-vswitchd.log')}`, '-vconsole:off'],
+      vswitchdArgv(this.dir),
       join(this.dir, 'ovs-vswitchd.out'),
       this.env,
     )
@@ -74,12 +90,12 @@ export class OvsSwitch {
   }
 
   async addBridge(bridge = BRIDGE): Promise<void> {
-    await this.vsctl(['add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev'])
-    await pollUntil(() => existsSync(join(this.dir, `${bridge}.mgmt`)), 5000, `${bridge} management socket`)
+    await this.vsctl(addBridgeArgs(bridge))
+    await pollUntil(() => existsSync(ovsMgmtSock(this.dir, bridge)), 5000, `${bridge} management socket`)
   }
 
   async addAccessPort(port: string, vlan: number, bridge = BRIDGE): Promise<void> {
-    await this.vsctl(['add-port', bridge, port, `tag=${vlan}`])
+    await this.vsctl(addAccessPortArgs(port, vlan, bridge))
   }
 
   async installFlows(bridge = BRIDGE): Promise<void> {

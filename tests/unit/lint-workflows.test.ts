@@ -171,7 +171,7 @@ jobs:
 
 t.test('shell scripts pass shellcheck', { skip: noShellcheck }, async (t) => {
   const scripts = findShellScripts(root)
-  for (const s of ['scripts/setup.sh', 'scripts/test.sh', 'scripts/dockerd.sh', 'scripts/configpair', 'scripts/reset-devices', '.ci/run'])
+  for (const s of ['scripts/setup.sh', 'scripts/test.sh', 'scripts/dockerd.sh', 'scripts/configpair', 'scripts/reset-devices', '.ci/run', 'run-on-vm.sh'])
     t.ok(scripts.includes(s), `${s} is found and checked`)
   t.notOk(scripts.some((s) => s.startsWith('node_modules/') || s.endsWith('.ts')), 'only our shell scripts')
   t.same(await shellcheckScripts(root, scripts), [])
