@@ -161,7 +161,7 @@ function runTests() {
     const bad = file('bad-priority.yaml', BAD_PRIORITY)
     await usageError(t, ['profiles', '--node', 'n1', bad], [`${bad}:10: spec.recommend[0].priority:`, 'got -1'])
     const notInt = file('bad-priority2.yaml', BAD_PRIORITY.replace('priority: -1', 'priority: high'))
-    await usageError(t, ['profiles', '--node', 'n1', notInt], [`${notInt}:10: spec.recommend[0].priority: expected number, got "high"`])
+    await usageError(t, ['profiles', '--node', 'n1', notInt], [`${notInt}:10: spec.recommend[0].priority: expected a number, got "high"`])
     const good = file('good.yaml', PTPCONFIG)
     await usageError(t, ['profiles', '--node', 'n1', '--label', 'bad key!', good], ['--label: invalid label key "bad key!"'])
   })
