@@ -14,6 +14,7 @@ import { reportDevicesUntilDone } from '../../daemon/nodeptpdevice.js'
 import { parseEthtoolT, ptpDevices } from '../../lab/ptp/ethtool.js'
 import { startFakeApiServer } from '../fixtures/k8s/fake-apiserver.js'
 import { ptpCrds } from '../fixtures/ptp-crds.js'
+import { deniedRequests } from '../fixtures/rbac-fit.js'
 
 const recorded = (f: string) => readFileSync(new URL(`../fixtures/ethtool/${f}`, import.meta.url), 'utf8')
 
@@ -121,4 +122,7 @@ t.test('NodePtpDevice status written through client-node, waiting for the operat
   t.match(logs, [/cannot report yet \(HTTP 404\)/, /1 device\(s\) reported/], 'the wait logged once')
   const writes = api.requests.filter((r) => r.method !== 'GET')
   t.same(writes.map((r) => `${r.method} ${r.path}`), ['PUT /apis/ptp.openshift.io/v1/namespaces/openshift-ptp/nodeptpdevices/worker1/status'], 'only the status subresource')
+  t.same(deniedRequests(api.requests, 'linuxptp-daemon', 'openshift-ptp'), [], 'within the daemon RBAC of manifests/rbac/daemon.yaml')
+  const list = { method: 'GET', path: '/apis/ptp.openshift.io/v1/namespaces/openshift-ptp/nodeptpdevices', query: {}, watch: false, exec: false, log: false }
+  t.same(deniedRequests([list], 'linuxptp-daemon', 'openshift-ptp'), ['list ptp.openshift.io nodeptpdevices in openshift-ptp'], 'the check refuses what the Role lacks')
 })
