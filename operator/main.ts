@@ -3,10 +3,6 @@
 // and the PtpConfig validating webhook (lab/k8s/operator/webhook.ts) in one
 // process, as upstream's ptp-operator runs them. See `--help`.
 import { Command, InvalidArgumentError } from 'commander'
-import * as k8s from '@kubernetes/client-node'
-import { Controller } from '../lab/k8s/operator/controller.js'
-import { serveWebhook } from '../lab/k8s/operator/webhook.js'
-import { PTP_NAMESPACE } from '../lab/operator/ptpconfig.js'
 
 const port = (v: string) => {
   const n = Number(v)
@@ -40,8 +36,15 @@ const o = program.opts<{ kubeconfig?: string; namespace?: string; webhookPort: n
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ptp-operator ${msg}\n`)
 const fail = (msg: string): never => program.error(`error: ${msg}`, { exitCode: 2 })
 
-const namespace = o.namespace ?? process.env.OPERATOR_NAMESPACE ?? PTP_NAMESPACE
 const image = o.daemonImage ?? process.env.LINUXPTP_DAEMON_IMAGE ?? fail('no daemon image: pass --daemon-image or set LINUXPTP_DAEMON_IMAGE')
+
+// The client and the controller load after the flags are checked: --help
+// and usage errors answer at once.
+const { PTP_NAMESPACE } = await import('../lab/operator/ptpconfig.js')
+const namespace = o.namespace ?? process.env.OPERATOR_NAMESPACE ?? PTP_NAMESPACE
+const k8s = await import('@kubernetes/client-node')
+const { Controller } = await import('../lab/k8s/operator/controller.js')
+const { serveWebhook } = await import('../lab/k8s/operator/webhook.js')
 const kc = new k8s.KubeConfig()
 try {
   if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)
