@@ -29,7 +29,7 @@ t.test('no daemon image is a usage error, with the flags shown', async (t) => {
 t.test('runs against an API server, renders the daemon, stops on SIGTERM', async (t) => {
   const api = await startFakeApiServer({ objects: [...ptpCrds(), { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'openshift-ptp' } }, { apiVersion: 'v1', kind: 'Node', metadata: { name: 'worker1' } }] })
   t.teardown(() => api.close())
-  const child = spawn(process.execPath, [main, '--kubeconfig', api.kubeconfigFile, '--webhook-port', '0'], { env: { ...env, OPERATOR_NAMESPACE: 'openshift-ptp', LINUXPTP_DAEMON_IMAGE: 'localhost/ptplab:lptpd' } })
+  const child = spawn(process.execPath, [main, '--kubeconfig', api.kubeconfigFile, '--webhook-port', '0'], { env: { ...env, POD_NAME: 'ptp-operator-abc', OPERATOR_NAMESPACE: 'openshift-ptp', LINUXPTP_DAEMON_IMAGE: 'localhost/ptplab:lptpd' } })
   let out = ''
   child.stdout.on('data', (c) => (out += c))
   child.stderr.on('data', (c) => (out += c))
@@ -43,4 +43,5 @@ t.test('runs against an API server, renders the daemon, stops on SIGTERM', async
   t.equal(await exited, 0, 'clean exit on SIGTERM')
   t.notMatch(out, /informer .*restarting/, 'stopping is not an informer error')
   t.equal(api.openWatches, 0, 'its watches are closed')
+  t.match(api.get('coordination.k8s.io', 'leases', 'openshift-ptp', 'ptp.openshift.io'), { spec: { holderIdentity: '', leaseTransitions: 0 } }, 'it held the lease, and gave it up')
 })
