@@ -7,7 +7,8 @@ import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
-import { InputError, InterruptedError } from '../lab/errors.js'
+import { InputError } from '../lab/errors.js'
+import { interruptibly } from './interrupt.js'
 import { defaultTopologyFile } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
@@ -44,30 +45,6 @@ export async function loadTopology(file: string | undefined, name: string | unde
   return { t, file: f }
 }
 
-// SIGINT/SIGTERM during `fn` aborts its signal: the running step ends, up
-// rolls back, run tears down. Once aborted, the command ends as interrupted
-// (exit 130) whatever it then returns or throws (a step that failed because
-// of the interruption, an error thrown as `new Error('interrupted')`).
-export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController()
-  const onSig = () => {
-    progress(ac.signal.aborted ? 'interrupted again: still cleaning up' : 'interrupted: cleaning up')
-    ac.abort()
-  }
-  process.on('SIGINT', onSig)
-  process.on('SIGTERM', onSig)
-  try {
-    const r = await fn(ac.signal)
-    if (ac.signal.aborted) throw new InterruptedError()
-    return r
-  } catch (e) {
-    if (ac.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError('interrupted', { cause: e })
-    throw e
-  } finally {
-    process.off('SIGINT', onSig)
-    process.off('SIGTERM', onSig)
-  }
-}
 
 // The backend that brings a lab up: the kind backend with its executor.
 async function upBackend(kind: BackendKind, lab: string, o: KindFlags): Promise<LabBackend> {

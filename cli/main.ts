@@ -2,17 +2,43 @@
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/modes.js'
-import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
-import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
-import { cmdConfigpair } from './configpair-command.js'
-import { cmdDiscover } from './discover-command.js'
-import { cmdGraph, GRAPH_HELP } from './graph-command.js'
-import { cmdImagesBuild, cmdImagesLoad, cmdImagesPush, cmdImagesSave, imagesHelp, splitTags } from './images-command.js'
-import { cmdSolve } from './solve-command.js'
-import { contextOpt, kubeconfigOpt } from './target.js'
-import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+import { collectLabel, collectNodeLabel, contextOpt, GRAPH_HELP, imagesHelp, kubeconfigOpt, splitTags } from './options.js'
 import { addVmCommands } from './vm-command.js'
+
+// Each command's module is loaded when the command runs, so `--help`, input
+// errors and light commands do not pay for Docker, zx or the metrics
+// registry (a few hundred ms per start).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...a: any[]) => Promise<number>
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K): Handler =>
+  async (...a) =>
+    ((await load())[name] as Handler)(...a)
+const labCmds = () => import('./lab-commands.js')
+const clusterCmds = () => import('./cluster-commands.js')
+const imageCmds = () => import('./images-command.js')
+const toolCmds = () => import('./tool-commands.js')
+const cmdUp = lazy(labCmds, 'cmdUp')
+const cmdList = lazy(labCmds, 'cmdList')
+const cmdStatus = lazy(labCmds, 'cmdStatus')
+const cmdTest = lazy(labCmds, 'cmdTest')
+const cmdDown = lazy(labCmds, 'cmdDown')
+const cmdRun = lazy(labCmds, 'cmdRun')
+const cmdApply = lazy(clusterCmds, 'cmdApply')
+const cmdDelete = lazy(clusterCmds, 'cmdDelete')
+const cmdGet = lazy(clusterCmds, 'cmdGet')
+const cmdLabel = lazy(clusterCmds, 'cmdLabel')
+const cmdImagesBuild = lazy(imageCmds, 'cmdImagesBuild')
+const cmdImagesLoad = lazy(imageCmds, 'cmdImagesLoad')
+const cmdImagesPush = lazy(imageCmds, 'cmdImagesPush')
+const cmdImagesSave = lazy(imageCmds, 'cmdImagesSave')
+const cmdProfiles = lazy(toolCmds, 'cmdProfiles')
+const cmdReplayLog = lazy(toolCmds, 'cmdReplayLog')
+const cmdGraph = lazy(() => import('./graph-command.js'), 'cmdGraph')
+const cmdDiscover = lazy(() => import('./discover-command.js'), 'cmdDiscover')
+const cmdSolve = lazy(() => import('./solve-command.js'), 'cmdSolve')
+const cmdConfigpair = lazy(() => import('./configpair-command.js'), 'cmdConfigpair')
 
 const program = new Command('ptplab')
   .description(

@@ -13,7 +13,7 @@ import { scanOptions, splitOpts } from '../../lab/ptp/opts.js'
 import { parsePtpConfigs, validatePtpConfig, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { planProfiles } from '../../lab/ptp/render-profile.js'
 import { writeTextAtomic } from '../../lab/state/state.js'
-import { parseLabelArgs } from '../../cli/cluster-commands.js'
+import { parseLabelArgs } from '../../cli/options.js'
 import { cliHarness } from '../fixtures/cli.js'
 
 t.test('name rules: what the API server accepts', async (t) => {
