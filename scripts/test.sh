@@ -14,7 +14,8 @@ rc=0
 if (($#)); then
   npx tap "$@" 2>&1 | tee -a "$out"; rc=${PIPESTATUS[0]}
 else
-  npx tap tests/unit/*.test.ts 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
+  # three at a time: many unit files mostly wait (timers, child processes)
+  npx tap --jobs=3 tests/unit/*.test.ts 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
   npx tap --jobs=1 tests/integration/*.test.ts 2>&1 | tee -a "$out"; r2=${PIPESTATUS[0]}
   ((r1 || r2)) && rc=1
 fi

@@ -1,8 +1,6 @@
 // The container backend end to end: nodes and switch as containers, links
-// by configpair, an OC and a BC mode (single- and multi-port clocks; the
-// mode engine is the same on every backend, and modes.test.ts runs all four
-// on the netns lab), and a down that leaves no container, namespace or link
-// behind (the images stay).
+// by configpair, every clock mode, and a down that leaves no container,
+// namespace or link behind (the images stay).
 import t from 'tap'
 import Docker from 'dockerode'
 import { rm } from 'node:fs/promises'
@@ -20,14 +18,14 @@ const skip =
 const docker = new Docker()
 const labContainers = (lab: string) => docker.listContainers({ all: true, filters: { label: [`${LABEL_LAB}=${lab}`] } })
 
-t.test('run --backend docker: OC and BC pass, down leaves nothing', { skip }, async (t) => {
+t.test('run --backend docker: every mode passes, down leaves nothing', { skip }, async (t) => {
   const LAB = 'it-docker'
   await ownLab(t, LAB)
   const linksBefore = await hostLinks()
-  const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc'])
-  t.equal(r.code, 0, 'both modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
+  const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower'])
+  t.equal(r.code, 0, 'all modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
   t.match(r.stderr, /bringing up lab it-docker \(docker\)/)
-  for (const m of ['oc', 'bc']) t.match(r.stdout, new RegExp(`\\n${m}\\s+PASS\\s`), `${m} passes`)
+  for (const m of ['oc', 'bc', 'dualnicbc', 'dualfollower']) t.match(r.stdout, new RegExp(`\\n${m}\\s+PASS\\s`), `${m} passes`)
   t.match(r.stderr, /removing 4 containers/)
   t.same(await labContainers(LAB), [], 'no container left')
   t.same(await leftovers(LAB), nothingLeft, 'no namespace, process or file left')
