@@ -19,6 +19,7 @@ export interface DaemonOptions {
   runDir: string
   updateIntervalMs: number
   sharedClock: boolean
+  disciplineSystemClock?: boolean // phc2sys may set CLOCK_REALTIME
   restartDelayMs: number
   pmcIntervalMs: number
   wrapper: string[] // e.g. ['setpriv', '--pdeathsig', 'TERM', '--'] or []
@@ -74,7 +75,7 @@ export class Daemon {
     let profiles: PtpProfile[]
     try {
       profiles = parseProfileFile(bytes, this.profileFile)
-      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock })
+      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, disciplineSystemClock: this.o.disciplineSystemClock })
     } catch (e) {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
@@ -118,6 +119,7 @@ export class Daemon {
       this.o.log(`Phc2sysOpts: ${p.phc2sysOpts ?? ''}`)
     }
     this.o.log('------------------------------------')
+    for (const plan of plans) if (plan.skipped) this.o.log(`profile ${plan.profileName}: ${plan.skipped}`)
     await Promise.all(plans.map((plan, i) => rename(staged[i]!, plan.configPath))).catch(unstage)
     for (const plan of plans) {
       this.exporter.registerConfig(plan.configName, plan.ifaces)

@@ -36,6 +36,7 @@ const program = new Command('ptplab-daemon')
   .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', ':9091')
   .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', ':8081')
   .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
+  .option('--discipline-system-clock', 'let phc2sys set CLOCK_REALTIME (off: a phc2sys that would is not started, since lab and kind nodes share their host\'s clock)', false)
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
   .option('--log-file <path>', 'also append all output (own messages and ptp4l/phc2sys lines) to this file')
@@ -51,6 +52,7 @@ const o = program.opts<{
   metricsListen: string
   readyListen: string
   sharedClock: boolean
+  disciplineSystemClock: boolean
   restartDelay: number
   pmcInterval: number
   logFile?: string
@@ -90,6 +92,7 @@ const daemon = new Daemon({
   runDir: o.runDir,
   updateIntervalMs: o.updateInterval * 1000,
   sharedClock: o.sharedClock,
+  disciplineSystemClock: o.disciplineSystemClock,
   restartDelayMs: o.restartDelay * 1000,
   pmcIntervalMs: o.pmcInterval * 1000,
   wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', '--'] : [],
