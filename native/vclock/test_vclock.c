@@ -177,16 +177,22 @@ static void live(void) {
   socklen_t al = sizeof a;
   getsockname(fd, (struct sockaddr *)&a, &al);
   sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
-  char buf[64], ctl[512];
   for (int pass = 0; pass < 2; pass++) {
-    struct iovec io = {buf, sizeof buf};
-    struct msghdr mh = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
-    struct pollfd p = {fd, POLLIN | POLLPRI, 0};
-    poll(&p, 1, 1000);
-    int errq = pass == 0;
-    ssize_t n = recvmsg(fd, &mh, errq ? MSG_ERRQUEUE : 0);
-    int kind = 0;
-    int64_t st = n >= 0 ? stamp_of(&mh, &kind) : 0;
+    int errq = pass == 0, kind = 0;
+    int64_t st = 0;
+    /* the tx stamp may queue after the datagram arrives: wait for each */
+    for (int i = 0; i < 200 && !kind; i++) {
+      char buf[64], ctl[512];
+      struct iovec io = {buf, sizeof buf};
+      struct msghdr mh = {.msg_iov = &io, .msg_iovlen = 1, .msg_control = ctl, .msg_controllen = sizeof ctl};
+      struct pollfd p = {fd, errq ? 0 : POLLIN, 0};
+      poll(&p, 1, 10);
+      ssize_t n = recvmsg(fd, &mh, (errq ? MSG_ERRQUEUE : 0) | MSG_DONTWAIT);
+      if (n >= 0) st = stamp_of(&mh, &kind);
+      /* the kernel enables rx stamping (a static key) asynchronously: the
+       * first datagrams may come unstamped, send another */
+      if (n >= 0 && !kind && !errq) sendto(fd, "x", 1, 0, (struct sockaddr *)&a, sizeof a);
+    }
     CHECK(kind == 1, "%s timestamp present", errq ? "tx" : "rx");
     clock_gettime(CLOCK_REALTIME, &t);
     CHECK(NEAR(ts_ns(t), st, 50000000), "%s timestamp in node time: %lld", errq ? "tx" : "rx", (long long)(ts_ns(t) - st));
