@@ -18,7 +18,10 @@ import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
 import { testSettings, type TestSettings } from '../lab/conformance/settings.js'
 import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
-import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { clockModelOf, linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { CLOCK_MODES, describeClock, type ClockMode } from '../lab/clock/model.js'
+import { assertIndependentClocks } from '../lab/clock/launch.js'
+import { hostClockChanges, readHostClock, type HostClock } from '../lab/clock/guard.js'
 import { EXIT, progress, UsageError } from './output.js'
 import type { KindFlags } from './kind.js'
 import { openTarget, type TargetFlags } from './target.js'
@@ -29,9 +32,16 @@ export function parseBackend(v: string | undefined): BackendKind {
   return b as BackendKind
 }
 
-async function upLab(backend: LabBackend, t: Topology, file: string, signal: AbortSignal): Promise<void> {
+export function parseClock(v: string | undefined, backend: BackendKind): ClockMode {
+  const c = v ?? 'shared'
+  if (!(CLOCK_MODES as readonly string[]).includes(c)) throw new InputError(`unknown clock mode ${JSON.stringify(c)} (known: ${CLOCK_MODES.join(', ')})`, { field: '--clock' })
+  if (c === 'independent' && backend !== 'netns') throw new UsageError(`--clock independent needs --backend netns (the ${backend} backend has no clock library wiring yet)`)
+  return c as ClockMode
+}
+
+async function upLab(backend: LabBackend, t: Topology, file: string, signal: AbortSignal, clock: ClockMode = 'shared'): Promise<void> {
   try {
-    await backend.up({ topology: t, topologyFile: file, progress, signal })
+    await backend.up({ topology: t, topologyFile: file, progress, signal, clock })
   } catch (e) {
     if (e instanceof LabExistsError) throw new UsageError(e.message)
     throw e
@@ -64,8 +74,9 @@ async function clusterOfLab(lab: string, t: Topology, backend: LabBackend): Prom
   return openKindCluster(lab, t, progress)
 }
 
-export async function cmdUp(o: { topology?: string; name?: string; backend?: string } & KindFlags): Promise<number> {
+export async function cmdUp(o: { topology?: string; name?: string; backend?: string; clock?: string } & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
+  const clock = parseClock(o.clock, kind)
   const { t, file } = await loadTopology(o.topology, o.name)
   const backend = await upBackend(kind, t.name, o)
   if (o.dryRun) {
@@ -74,8 +85,8 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
   }
   const started = Date.now()
   await interruptibly(async (signal) => {
-    progress(`bringing up lab ${t.name} (${kind}) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
-    await upLab(backend, t, file, signal)
+    progress(`bringing up lab ${t.name} (${kind}, ${clock} clock) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
+    await upLab(backend, t, file, signal, clock)
   })
   progress(`lab ${t.name} is up (${((Date.now() - started) / 1000).toFixed(2)} s)`)
   return EXIT.ok
@@ -97,6 +108,7 @@ interface PortStatus {
   role?: string
   clockState?: string
   offsetNs?: number
+  trueOffsetNs?: number // independent clocks: ground truth against the GM
 }
 
 const nameOf = (o: Record<string, number>, v: number | undefined) => (v === undefined ? undefined : (enumName(o, v) ?? String(v)))
@@ -134,18 +146,20 @@ export async function collectStatus(lab: string) {
         role: nameOf(PortRole, role),
         clockState: slave ? nameOf(ClockState, clockStateOf(obs, p)) : undefined,
         offsetNs: slave ? offsetOf(obs, p) : undefined,
+        trueOffsetNs: slave ? samples.find((x) => x.name === 'ptplab_true_offset_ns')?.value : undefined,
       }
     })
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
       profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
+      clock: st.clock === 'independent' ? { model: clockModelOf(t, n), servoPpb: samples.find((x) => x.name === 'ptplab_clock_servo_ppb')?.value, steps: samples.find((x) => x.name === 'ptplab_clock_steps')?.value } : undefined,
       ports,
     })
   }
   // Daemons, the switch's OVS and every port: what `test` checks first.
   const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
-  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
+  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
 }
 
 export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
@@ -155,12 +169,13 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
     process.stdout.write(JSON.stringify(s, null, 2) + '\n')
     return code
   }
-  const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
+  const out = [`lab ${s.lab} (${s.phase}, ${s.clock} clock, since ${s.createdAt})`]
   for (const n of s.nodes) {
     out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    if (n.clock) out.push(`  clock ${describeClock(n.clock.model)}; servo ${n.clock.servoPpb !== undefined ? `${Math.round(n.clock.servoPpb)} ppb` : '-'}, ${n.clock.steps ?? 0} steps`)
     for (const p of n.ports)
       out.push(
-        `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
+        `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}${p.trueOffsetNs !== undefined ? ` (true ${Math.round(p.trueOffsetNs)} ns)` : ''}`.trimEnd(),
       )
   }
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
@@ -200,17 +215,22 @@ export async function cmdTest(o: TargetFlags & { mode?: string; junit?: string }
   }
 }
 
-export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string } & KindFlags): Promise<number> {
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string; clock?: string } & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
+  const clock = parseClock(o.clock, kind)
   const settings = await testSettings(o.mode)
   const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()
+  let hostBefore: HostClock | undefined
   const rs = await interruptibly(async (signal) => {
-    progress(`bringing up lab ${t.name} (${kind}) from ${file}`)
+    progress(`bringing up lab ${t.name} (${kind}, ${clock} clock) from ${file}`)
     // A failed up rolls itself back; only a lab we brought up is torn down.
     const backend = await upBackend(kind, t.name, { ...o, dryRun: undefined })
-    await upLab(backend, t, file, signal)
+    // Independent clocks: the host clock's state before and after, always.
+    if (clock === 'independent') await assertIndependentClocks()
+    hostBefore = clock === 'independent' ? await readHostClock() : undefined
+    await upLab(backend, t, file, signal, clock)
     progress(`lab ${t.name} is up`)
     try {
       const cluster = await clusterOfLab(t.name, t, backend)
@@ -224,7 +244,13 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)
     }
   })
-  const ok = rs.length === modes.length && rs.every(suitePassed)
+  let hostOk = true
+  if (hostBefore) {
+    const changes = hostClockChanges(hostBefore, await readHostClock())
+    hostOk = changes.length === 0
+    process.stdout.write(hostOk ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
+  }
+  const ok = hostOk && rs.length === modes.length && rs.every(suitePassed)
   process.stdout.write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed
 }

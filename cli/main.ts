@@ -61,6 +61,8 @@ const kindOpts = (c: Command) =>
     .option('--provider <p>', 'kind: docker or podman (default: $KIND_EXPERIMENTAL_PROVIDER, else docker)')
     .option('--registry', "kind: kind's local registry recipe (kind-registry on 127.0.0.1:5001) instead of kind load")
     .option('--links <kind>', 'kind: auto (netdevsim where the kernel has it, else veth), veth, netdevsim, netdevsim-patched')
+const clockOpt = () =>
+  new Option('--clock <mode>', 'shared: every node on the host clock, never steered; independent: every node its own virtual clock that its ptp4l steers (netns backend; docs/clocks.md)').default('shared')
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
@@ -100,6 +102,7 @@ program
   .option('--topology <file>', 'topology YAML (default: topologies/default.yaml, the upstream 3-worker layout)')
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
   .addOption(backendOpt())
+  .addOption(clockOpt())
   .option('--dry-run', 'kind: print the ordered plan (every command, API call and wait, with its done-check and undo) and change nothing')
   .addHelpText(
     'after',
@@ -152,6 +155,7 @@ program
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--keep', 'leave the lab running afterwards')
   .addOption(backendOpt())
+  .addOption(clockOpt())
   .addHelpText('after', envHelp)
   .action(wrap(cmdRun))
 kindOpts(program.commands.find((c) => c.name() === 'run')!)

@@ -12,6 +12,7 @@ import type { PtpProfile } from '../lab/ptp/types.js'
 import { pmc } from './pmc.js'
 import type { Trouble } from './output.js'
 import { Supervised } from './supervisor.js'
+import { TrueOffsetMetrics } from './truth.js'
 
 export interface DaemonOptions {
   node: string
@@ -20,6 +21,9 @@ export interface DaemonOptions {
   updateIntervalMs: number
   sharedClock: boolean
   disciplineSystemClock?: boolean // phc2sys may set CLOCK_REALTIME
+  // Independent clocks: this node's clock state file (its processes run on
+  // it: childEnv) and the map clock identity -> state file for ground truth.
+  clock?: { state: string; map: Record<string, string>; childEnv: Record<string, string> }
   restartDelayMs: number
   pmcIntervalMs: number
   wrapper: string[] // e.g. ['setpriv', '--pdeathsig', 'TERM', '--'] or []
@@ -36,6 +40,7 @@ interface Running {
 
 export class Daemon {
   readonly exporter: PtpExporter
+  private readonly truth?: TrueOffsetMetrics
   private lastBytes?: string
   private running: Running[] = []
   private lastError?: string
@@ -46,6 +51,7 @@ export class Daemon {
 
   constructor(readonly o: DaemonOptions) {
     this.exporter = new PtpExporter({ node: o.node })
+    if (o.clock) this.truth = new TrueOffsetMetrics(this.exporter.registry, o.node, o.clock.state, o.clock.map)
   }
 
   get profileFile(): string {
@@ -75,7 +81,7 @@ export class Daemon {
     let profiles: PtpProfile[]
     try {
       profiles = parseProfileFile(bytes, this.profileFile)
-      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, disciplineSystemClock: this.o.disciplineSystemClock })
+      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, virtualClock: !!this.o.clock, disciplineSystemClock: this.o.disciplineSystemClock })
     } catch (e) {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
@@ -128,7 +134,7 @@ export class Daemon {
         const program = pp.process
         const argv = [...this.o.wrapper, ...(pp.sched ? ['chrt', '-f', String(pp.sched.priority)] : []), program, ...pp.args]
         const child: Supervised = new Supervised(
-          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs },
+          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs, ...(this.o.clock && { env: this.o.clock.childEnv }) },
           {
             onLine: (line) => {
               this.o.out(line)
@@ -179,8 +185,10 @@ export class Daemon {
     for (const r of this.running) {
       if (!r.children[0]?.running) continue
       try {
-        const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'])
-        const cls = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields['gm.ClockClass']
+        const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'], 3000, this.o.clock?.childEnv)
+        const parent = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields
+        const cls = parent?.['gm.ClockClass']
+        if (this.truth && parent?.grandmasterIdentity) await this.truth.update('ptp4l', r.plan.configName, parent.grandmasterIdentity)
         if (cls !== undefined) this.exporter.setClockClass('ptp4l', r.plan.configName, Number(cls))
       } catch {
         /* ptp4l busy or restarting: next round */
@@ -194,6 +202,7 @@ export class Daemon {
     await Promise.all(old.flatMap((r) => r.children.map((c) => c.stop())))
     for (const r of old) {
       this.exporter.forgetConfig(r.plan.configName)
+      this.truth?.forget(r.plan.configName)
       await rm(r.plan.configPath, { force: true })
     }
   }
@@ -231,6 +240,7 @@ export class Daemon {
     return {
       node: this.o.node,
       sharedClock: this.o.sharedClock,
+      clock: this.truth?.status() ?? null,
       readiness: this.readiness(),
       lastError: this.lastError ?? null,
       output: this.o.outputTroubles?.() ?? [],

@@ -15,6 +15,9 @@ import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
 import { allPorts, grandmasterNodes, macFor, type Topology } from '../topology/index.js'
 import { waitDaemonsReady } from './daemon-client.js'
+import { writeClockStates } from './clocks.js'
+import { stateFileOf } from '../clock/truth.js'
+import type { ClockMode } from '../clock/model.js'
 import type { LabBackend, UpOptions } from './types.js'
 
 export interface LinkEnd {
@@ -51,7 +54,7 @@ export const labNodeNames = (t: Topology) => [...t.nodes.map((n) => n.name), ...
 
 // Infrastructure (switch, external GMs) reads fixed profiles the operator
 // never touches; cluster nodes read the operator's profile dir.
-export function daemonArgv(t: Topology, node: string): string[] {
+export function daemonArgv(t: Topology, node: string, clock: ClockMode = 'shared'): string[] {
   const p = labPaths(t.name)
   const fixed = node === t.switch?.name || !!t.nodes.find((x) => x.name === node)?.grandmaster
   return [
@@ -62,7 +65,9 @@ export function daemonArgv(t: Topology, node: string): string[] {
     '--update-interval', '0.5',
     '--metrics-listen', `unix:${p.metricsSock(node)}`,
     '--ready-listen', `unix:${p.readySock(node)}`,
-    '--shared-clock',
+    ...(clock === 'independent'
+      ? ['--clock-state', stateFileOf(p.nodeRun(node)), '--clock-map', p.clockMap, '--pmc-interval', '1']
+      : ['--shared-clock']),
   ]
 }
 
@@ -95,6 +100,7 @@ export async function upWithRollback(
     phase: 'creating',
     topologyFile: o.topologyFile,
     topology: t,
+    ...(o.clock === 'independent' && { clock: o.clock }),
     createdAt: new Date().toISOString(),
     resources: [{ kind: 'dir', path: p.dir }],
   })
@@ -171,10 +177,14 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
   // The operator's view of an empty cluster: one (empty) profile per node.
   await reconcile(t.name, t)
 
+  if (o.clock === 'independent') {
+    o.progress(`independent clocks: ${names.length} clock state files`)
+    await writeClockStates(t)
+  }
   o.progress(`starting ${names.length} daemons`)
   for (const n of names) {
     check()
-    await ops.startDaemon(n, daemonArgv(t, n), p.nodeLog(n))
+    await ops.startDaemon(n, daemonArgv(t, n, o.clock), p.nodeLog(n))
   }
   o.progress('waiting for daemons')
   await waitDaemonsReady(t.name, names, 20_000, o.signal)

@@ -2,6 +2,7 @@
 // container backends plug in behind the same interface.
 import type { RunResult } from '../sys/run.js'
 import type { Topology } from '../topology/index.js'
+import type { ClockMode } from '../clock/model.js'
 
 import type { BackendKind } from '../state/state.js'
 export { BACKENDS, type BackendKind } from '../state/state.js'
@@ -13,6 +14,7 @@ export interface UpOptions {
   topologyFile?: string
   progress: Progress
   signal?: AbortSignal // aborting makes `up` roll back and throw
+  clock?: ClockMode // default shared: all nodes on the host clock
 }
 
 export interface DownReport {

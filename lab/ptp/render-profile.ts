@@ -7,6 +7,7 @@ import { cliInterfaces, splitOpts } from './opts.js'
 import { checkProfileSafety } from './owned-options.js'
 import type { PtpProfile } from './types.js'
 import { excerpt, quote } from '../text.js'
+import { LAB_SERVO } from './lab-servo.js'
 
 export interface RenderOptions {
   runDir: string
@@ -15,6 +16,9 @@ export interface RenderOptions {
   // --discipline-system-clock): lab nodes, kind nodes included, share their
   // host's kernel clock, so by default a phc2sys that would set it is not run.
   disciplineSystemClock?: boolean
+  // Independent clocks: each node's own virtual CLOCK_REALTIME (lab/clock),
+  // which its ptp4l steers with the lab's servo settings; no PHC, so no phc2sys.
+  virtualClock?: boolean
 }
 
 export interface PlannedProcess {
@@ -89,9 +93,12 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
     // (summary_interval = logSyncInterval gives one "master offset" line/s).
     if (getOption(conf, 'global', 'summary_interval') === undefined && !ptp4lUser.some((a) => a.startsWith('--summary_interval'))) {
       const sync = getOption(conf, 'global', 'logSyncInterval') ?? '0'
-      conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock ? sync : '1')
+      // Independent clocks: every sample too, for the servo figures.
+      conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock || opts.virtualClock ? sync : '1')
     }
     if (opts.sharedClock) conf = setOption(conf, 'global', 'free_running', '1')
+    if (opts.virtualClock)
+      for (const [k, v] of LAB_SERVO) if (getOption(conf, 'global', k) === undefined) conf = setOption(conf, 'global', k, v)
 
     const domainText = getOption(conf, 'global', 'domainNumber') ?? '0'
     const domain = Number(domainText)
@@ -109,7 +116,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
       withSched({ process: 'ptp4l', config: configName, args: ['-f', configPath, '-m', ...ptp4lUser.filter((a) => a !== '-m')] }),
     ]
     let skipped: string | undefined
-    if (hasPhc2sys(p) && !opts.sharedClock) {
+    if (hasPhc2sys(p) && !opts.sharedClock && !opts.virtualClock) {
       const user = splitOpts(p.phc2sysOpts ?? '').filter((a) => a !== '-m')
       if (!opts.disciplineSystemClock && phc2sysSetsSystemClock(user))
         skipped = `phc2sys ${user.join(' ')} would set CLOCK_REALTIME, which this node shares with its host: not started (daemon flag --discipline-system-clock allows it)`

@@ -8,6 +8,7 @@ export const BACKENDS = ['netns', 'docker', 'kind'] as const
 export type BackendKind = (typeof BACKENDS)[number]
 import type { Topology } from '../topology/index.js'
 import { labPaths } from '../paths.js'
+import type { ClockMode } from '../clock/model.js'
 
 export type Resource =
   | { kind: 'netns'; name: string }
@@ -24,6 +25,7 @@ export interface LabState {
   phase: 'creating' | 'up' | 'deleting'
   topologyFile?: string
   topology: Topology
+  clock?: ClockMode // absent: shared
   createdAt: string
   resources: Resource[]
 }

@@ -11,6 +11,8 @@ import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
 import { assembleLab, upWithRollback } from '../assemble.js'
+import { assertIndependentClocks } from '../../clock/launch.js'
+import type { ClockMode } from '../../clock/model.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
@@ -19,7 +21,7 @@ export const SWITCH_PROGRAMS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'o
 export class NetnsBackend implements LabBackend {
   readonly name = 'netns'
 
-  async preflight(t: Topology): Promise<void> {
+  async preflight(t: Topology, clock?: ClockMode): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('the namespace backend needs root (network namespaces, veth)')
     const missing = await missingPrograms([...REQUIRED_PROGRAMS, ...(t.switch ? SWITCH_PROGRAMS : [])])
     if (missing.length)
@@ -27,13 +29,14 @@ export class NetnsBackend implements LabBackend {
         `missing programs: ${missing.join(', ')} (Debian/Ubuntu: apt-get install linuxptp openvswitch-switch iproute2 util-linux)`,
       )
     if (!existsSync(daemonEntry())) throw new Error(`daemon not built: ${daemonEntry()} is missing (run npm run build)`)
+    if (clock === 'independent') await assertIndependentClocks()
     const mine = (await listNetns()).filter((n) => n.startsWith(netnsPrefix(t.name)))
     if (mine.length || existsSync(labPaths(t.name).state))
       throw new LabExistsError(`lab "${t.name}" already exists; run: ptplab down --name ${t.name}`)
   }
 
   async up(o: UpOptions): Promise<void> {
-    await this.preflight(o.topology)
+    await this.preflight(o.topology, o.clock)
     await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o))
   }
 
