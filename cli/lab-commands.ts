@@ -128,6 +128,8 @@ export async function collectStatus(lab: string) {
   const st = await readState(lab)
   if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
   const t = st.topology
+  const backend = await backendByKind(st.backend)
+  const restarts = (await backend.restarts?.(lab)) ?? {}
   const nodes = []
   for (const n of labNodeNames(t)) {
     let ds, samples
@@ -135,7 +137,7 @@ export async function collectStatus(lab: string) {
       ds = await daemonStatus(lab, n)
       samples = parsePromText(await daemonMetrics(lab, n))
     } catch (e) {
-      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
+      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, restarts: restarts[n] ?? 0, profiles: [], ports: [] })
       continue
     }
     const obs = { metrics: { [n]: samples }, clocks: {} }
@@ -162,13 +164,14 @@ export async function collectStatus(lab: string) {
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
+      restarts: restarts[n] ?? 0,
       profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
       ports,
     })
   }
   // Daemons, the switch's OVS and every port: what `test` checks first.
-  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
-  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, backend).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, warnings: health.warnings, nodes }
 }
 
 export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
@@ -180,12 +183,13 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
   }
   const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
   for (const n of s.nodes) {
-    out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    out.push(`${n.node}: daemon ${n.daemon}${n.restarts ? ` (restarted ${n.restarts}x)` : ''}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
     for (const p of n.ports)
       out.push(
         `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
       )
   }
+  for (const w of s.warnings) out.push(`warning: ${w}`)
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
   process.stdout.write(out.join('\n') + '\n')
   return code

@@ -11,6 +11,7 @@ import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
 import { assembleLab, upWithRollback } from '../assemble.js'
+import { findSupervisors, readSupervisor, startSupervisor } from './supervisor.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
@@ -34,7 +35,15 @@ export class NetnsBackend implements LabBackend {
 
   async up(o: UpOptions): Promise<void> {
     await this.preflight(o.topology)
-    await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o))
+    await upWithRollback(this, o, async (rec) => {
+      await this.build(o.topology, rec, o)
+      const sp = await startSupervisor(o.topology.name)
+      await rec.add({ kind: 'process', name: 'supervisor', pid: sp.pid, startTime: sp.startTime })
+    })
+  }
+
+  async restarts(lab: string): Promise<Record<string, number>> {
+    return readSupervisor(lab)?.restarts ?? {}
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
@@ -65,6 +74,9 @@ export class NetnsBackend implements LabBackend {
   // dir. Works from the state file and from the name prefix, so a lost or
   // torn state file still cleans up; touches nothing without the prefix.
   async down(lab: string, progress: Progress): Promise<DownReport> {
+    // The supervisor first: it would start the daemons stopped below again.
+    const sups = await findSupervisors(lab)
+    if (sups.length) await terminate(sups)
     const st = await readState(lab).catch(() => undefined)
     const prefix = netnsPrefix(lab)
     const namespaces = new Set((await listNetns()).filter((n) => n.startsWith(prefix)))
@@ -80,7 +92,7 @@ export class NetnsBackend implements LabBackend {
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })
-    return { lab, processes: pids.size, namespaces: [...namespaces], removedDir }
+    return { lab, processes: pids.size + sups.length, namespaces: [...namespaces], removedDir }
   }
 
   async setPortLink(lab: string, node: string, port: string, up: boolean): Promise<void> {
