@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
-import { addNetns, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
+import { addNetnsMany, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
@@ -50,10 +50,8 @@ export class NetnsBackend implements LabBackend {
     const ns = (node: string) => netnsName(t.name, node)
     await assembleLab(t, o, {
       createNodes: async (names) => {
-        for (const n of names) {
-          await rec.add({ kind: 'netns', name: ns(n) })
-          await addNetns(ns(n))
-        }
+        await rec.add(...names.map((n) => ({ kind: 'netns' as const, name: ns(n) })))
+        await addNetnsMany(names.map(ns))
       },
       nsOf: async (node) => ({ netns: ns(node) }),
       record: (r) => rec.add(r),
