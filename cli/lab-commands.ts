@@ -8,7 +8,7 @@ import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
 import { InputError, InterruptedError } from '../lab/errors.js'
-import { defaultTopologyFile } from '../lab/paths.js'
+import { defaultTopologyFile, runRoot } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
 import { labNodeNames } from '../lab/backends/assemble.js'
@@ -105,6 +105,8 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
 }
 
 export async function cmdDown(o: { name?: string }): Promise<number> {
+  // Before anything: a lab's namespaces, processes and run dir are root's.
+  if (process.getuid?.() !== 0) throw new Error(`ptplab down needs root: a lab's namespaces, processes and ${runRoot()} belong to root; nothing was changed (run it with sudo)`)
   const lab = await pickLab(o.name)
   const r = await downLab(lab, progress)
   const nothing = !r.processes && !r.containers && !r.namespaces.length && !r.removedDir

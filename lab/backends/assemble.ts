@@ -1,8 +1,8 @@
 // How a lab is put together, whatever the nodes are (namespaces or
 // containers): nodes, links, unplugged ports, the switch, fixed profiles,
 // the operator's first reconcile, daemons. Backends supply the primitives.
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { chmod, mkdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { InterruptedError } from '../errors.js'
 import { reconcile } from '../store/store.js'
 import { hex2, vethPairs, type NsRef, type VethPair } from '../links/configpair.js'
@@ -78,7 +78,12 @@ export async function upWithRollback(
 ): Promise<void> {
   const t = o.topology
   const p = labPaths(t.name)
-  await mkdir(p.dir, { recursive: true })
+  // The lab's state, logs and configs are root's alone: the lab dir is 0700,
+  // and what is made while building (by ptplab and by the daemons, ptp4l and
+  // OVS it starts, which inherit the mask) is 0600/0700.
+  await mkdir(dirname(p.dir), { recursive: true, mode: 0o755 })
+  await mkdir(p.dir, { recursive: true, mode: 0o700 })
+  await chmod(p.dir, 0o700)
   const rec = new StateRecorder({
     version: 1,
     lab: t.name,
@@ -89,14 +94,17 @@ export async function upWithRollback(
     createdAt: new Date().toISOString(),
     resources: [{ kind: 'dir', path: p.dir }],
   })
-  await rec.save()
+  const umask = process.umask(0o077)
   try {
+    await rec.save()
     await build(rec)
     await rec.setPhase('up')
   } catch (e) {
     o.progress(`up failed, rolling back: ${(e as Error).message}`)
     await backend.down(t.name, o.progress)
     throw e
+  } finally {
+    process.umask(umask)
   }
 }
 

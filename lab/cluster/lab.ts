@@ -14,6 +14,7 @@ import { labPaths } from '../paths.js'
 import { pmcGet } from '../sys/pmc.js'
 import { isAlive } from '../sys/proc.js'
 import { sleep } from '../sys/poll.js'
+import { mapLimit } from '../sys/limit.js'
 import { allPorts, clusterNodes, type Topology } from '../topology/index.js'
 import { switchPorts } from '../switch/profile.js'
 import { labL2Discover } from './lab-l2.js'
@@ -41,8 +42,8 @@ export class LabNode implements NodeHandle {
     return daemonMetrics(this.lab, this.name)
   }
 
-  async ready(): Promise<{ ready: boolean; reason: string }> {
-    const r = await httpUnix(labPaths(this.lab).readySock(this.name), '/ready', 2000)
+  async ready(timeoutMs = 2000): Promise<{ ready: boolean; reason: string }> {
+    const r = await httpUnix(labPaths(this.lab).readySock(this.name), '/ready', timeoutMs)
     return { ready: r.status === 200, reason: r.body.trim() }
   }
 
@@ -135,10 +136,14 @@ export class LabCluster implements Cluster {
     const problems: string[] = []
     const warnings: string[] = []
     const names = [...this.t.nodes.map((n) => n.name), ...(this.t.switch ? [this.t.switch.name] : [])]
-    await Promise.all(
-      names.map(async (n) => {
+    // A few nodes at a time (64 at once on 2 cores time each other out); a
+    // daemon that does not answer is asked once more before it is named.
+    await mapLimit(names, 8, async (n) => {
         try {
-          await this.handle(n).ready()
+          await this.handle(n).ready().catch(async () => {
+            await sleep(500)
+            return this.handle(n).ready(5000)
+          })
         } catch (e) {
           problems.push(`${n}: the daemon does not answer (${(e as Error).message}); see ${labPaths(this.lab).nodeLog(n)}`)
           return
@@ -149,8 +154,7 @@ export class LabCluster implements Cluster {
         const have = new Set((JSON.parse(r.stdout || '[]') as Array<{ ifname: string }>).map((l) => l.ifname))
         const missing = want.filter((p) => !have.has(p))
         if (missing.length) problems.push(`${n}: ports missing: ${missing.join(', ')}`)
-      }),
-    )
+      })
     if (this.t.switch) {
       const sw = this.t.switch.name
       const dir = labPaths(this.lab).switchDir

@@ -43,7 +43,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
   await mkdir(dirname(path), { recursive: true })
   const tmp = `${path}.tmp-${process.pid}`
   try {
-    await writeFile(tmp, text)
+    await writeFile(tmp, text, { mode: 0o600 })
     await rename(tmp, path)
   } catch (e) {
     await rm(tmp, { force: true })
