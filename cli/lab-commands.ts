@@ -9,7 +9,7 @@ import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
 import { InputError } from '../lab/errors.js'
 import { interruptibly } from './interrupt.js'
-import { defaultTopologyFile } from '../lab/paths.js'
+import { defaultTopologyFile, runRoot } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
 import { labNodeNames } from '../lab/backends/assemble.js'
@@ -93,6 +93,8 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
 }
 
 export async function cmdDown(o: { name?: string }): Promise<number> {
+  // Before anything: a lab's namespaces, processes and run dir are root's.
+  if (process.getuid?.() !== 0) throw new Error(`ptplab down needs root: a lab's namespaces, processes and ${runRoot()} belong to root; nothing was changed (run it with sudo)`)
   const lab = await pickLab(o.name)
   const r = await downLab(lab, progress)
   const nothing = !r.processes && !r.containers && !r.namespaces.length && !r.removedDir
@@ -117,6 +119,8 @@ export async function collectStatus(lab: string) {
   const st = await readState(lab)
   if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
   const t = st.topology
+  const backend = await backendByKind(st.backend)
+  const restarts = (await backend.restarts?.(lab)) ?? {}
   const nodes = []
   for (const n of labNodeNames(t)) {
     let ds, samples
@@ -124,7 +128,7 @@ export async function collectStatus(lab: string) {
       ds = await daemonStatus(lab, n)
       samples = parsePromText(await daemonMetrics(lab, n))
     } catch (e) {
-      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
+      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, restarts: restarts[n] ?? 0, profiles: [], ports: [] })
       continue
     }
     const obs = { metrics: { [n]: samples }, clocks: {} }
@@ -152,14 +156,15 @@ export async function collectStatus(lab: string) {
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
+      restarts: restarts[n] ?? 0,
       profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
       clock: st.clock === 'independent' ? { model: clockModelOf(t, n), servoPpb: samples.find((x) => x.name === 'ptplab_clock_servo_ppb')?.value, steps: samples.find((x) => x.name === 'ptplab_clock_steps')?.value } : undefined,
       ports,
     })
   }
   // Daemons, the switch's OVS and every port: what `test` checks first.
-  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
-  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, backend).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, warnings: health.warnings, nodes }
 }
 
 export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
@@ -171,13 +176,14 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
   }
   const out = [`lab ${s.lab} (${s.phase}, ${s.clock} clock, since ${s.createdAt})`]
   for (const n of s.nodes) {
-    out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    out.push(`${n.node}: daemon ${n.daemon}${n.restarts ? ` (restarted ${n.restarts}x)` : ''}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
     if (n.clock) out.push(`  clock ${describeClock(n.clock.model)}; servo ${n.clock.servoPpb !== undefined ? `${Math.round(n.clock.servoPpb)} ppb` : '-'}, ${n.clock.steps ?? 0} steps`)
     for (const p of n.ports)
       out.push(
         `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}${p.trueOffsetNs !== undefined ? ` (true ${Math.round(p.trueOffsetNs)} ns)` : ''}`.trimEnd(),
       )
   }
+  for (const w of s.warnings) out.push(`warning: ${w}`)
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
   process.stdout.write(out.join('\n') + '\n')
   return code

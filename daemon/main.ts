@@ -35,6 +35,7 @@ const program = new Command('ptplab-daemon')
   .option('--node-name <name>', 'node whose profile file to read (default: $NODE_NAME)')
   .option('--profile-path <dir>', 'directory holding one profile file per node', '/etc/linuxptp')
   .option('--update-interval <s>', 'how often to re-read the profile file, seconds', seconds, 30)
+  .option('--watch', 'also re-read the profile file as soon as its directory reports a change (inotify)', false)
   .option('--run-dir <dir>', 'where ptp4l.N.config files and sockets go', '/var/run')
   .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', ':9091')
   .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', ':8081')
@@ -53,6 +54,7 @@ const o = program.opts<{
   nodeName?: string
   profilePath: string
   updateInterval: number
+  watch: boolean
   runDir: string
   metricsListen: string
   readyListen: string
@@ -115,6 +117,7 @@ const daemon = new Daemon({
   profilePath: o.profilePath,
   runDir: o.runDir,
   updateIntervalMs: o.updateInterval * 1000,
+  watch: o.watch,
   sharedClock: o.sharedClock,
   disciplineSystemClock: o.disciplineSystemClock,
   clock,
