@@ -38,6 +38,14 @@ const kindOpts = (c: Command) =>
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
+const reportOpt = () => new Option('--report <dir>', 'write the run report: DIR/index.html (self-contained), samples.csv, samples.json, junit-<mode>.xml, logs/')
+const jsonOpt = () => new Option('--json', 'print one JSON document on stdout (modes, checks with timings, samples summary); the human report goes to stderr')
+const reportHelp = `
+
+--report DIR samples every observed slave port twice a second while each mode
+runs (read-only metrics) and writes the report when the run ends, also when
+it is interrupted; logs are collected into DIR/logs unless COLLECT_POD_LOGS
+says otherwise (docs/reports.md). --json prints the same content as JSON.`
 const envHelp = `
 Modes: oc, bc, dualnicbc, dualfollower (auto-configured: L2 discovery, role solver,
 generated PtpConfigs) and discovery (classify and test the PtpConfigs applied with
@@ -108,7 +116,9 @@ program
   .addOption(kubeconfigOpt())
   .addOption(contextOpt())
   .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdTest))
 
 program
@@ -126,7 +136,9 @@ program
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--keep', 'leave the lab running afterwards')
   .addOption(backendOpt())
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdRun))
 kindOpts(program.commands.find((c) => c.name() === 'run')!)
 
