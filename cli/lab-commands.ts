@@ -25,6 +25,7 @@ import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.j
 import { EXIT, progress, UsageError } from './output.js'
 import type { KindFlags } from './kind.js'
 import { openTarget, wantsKube, type TargetFlags } from './target.js'
+import { parseInterval, watch } from './watch.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
   const b = v ?? 'netns'
@@ -175,13 +176,7 @@ export async function collectStatus(lab: string) {
   return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
 }
 
-export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
-  const s = await collectStatus(await pickLab(o.name))
-  const code = s.healthy ? EXIT.ok : EXIT.failed
-  if (o.json) {
-    process.stdout.write(JSON.stringify(s, null, 2) + '\n')
-    return code
-  }
+export function statusText(s: Awaited<ReturnType<typeof collectStatus>>): string {
   const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
   for (const n of s.nodes) {
     out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
@@ -191,8 +186,32 @@ export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<n
       )
   }
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
-  process.stdout.write(out.join('\n') + '\n')
-  return code
+  return out.join('\n') + '\n'
+}
+
+export async function cmdStatus(o: { name?: string; json?: boolean; watch?: boolean; interval?: string }): Promise<number> {
+  if (o.interval !== undefined && !o.watch) throw new UsageError('--interval is for --watch')
+  const lab = await pickLab(o.name)
+  if (o.watch) {
+    const intervalMs = parseInterval(o.interval)
+    return interruptibly((signal) =>
+      watch({
+        title: `ptplab status --name ${lab}`,
+        frame: async () => {
+          const s = await collectStatus(lab)
+          return o.json ? JSON.stringify({ at: new Date().toISOString(), ...s }) : statusText(s)
+        },
+        intervalMs,
+        tty: !!process.stdout.isTTY && !o.json,
+        bare: o.json,
+        write: (x) => void process.stdout.write(x),
+        signal,
+      }),
+    )
+  }
+  const s = await collectStatus(lab)
+  process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : statusText(s))
+  return s.healthy ? EXIT.ok : EXIT.failed
 }
 
 // What `test` and `run` make besides the exit code: JUnit files, the run

@@ -105,7 +105,9 @@ program
   .command('status')
   .description('show nodes, ports, PTP roles, clock state and offsets of a running lab; exit 1 when a daemon, the switch or a port is not healthy')
   .addOption(nameOpt())
-  .option('--json', 'machine-readable output')
+  .option('--json', 'machine-readable output (with --watch: one JSON document a line)')
+  .option('--watch', 'refresh until Ctrl-C (exit 130): the screen is redrawn on a terminal, frames follow each other otherwise')
+  .option('--interval <seconds>', 'with --watch: seconds between refreshes (default 2)')
   .action(wrap(cmdStatus))
 
 program
