@@ -30,7 +30,8 @@ export async function cmdGraph(o: { topology?: string; name?: string; format?: s
     const lab = await pickLab(o.name)
     const t = await loadRunningLab(lab)
     progress(`reading roles and clocks of lab ${lab} from its daemons`)
-    g = buildGraph(t, { live: await readLiveView(await openLabCluster(lab), progress), title: `lab ${lab}, ${new Date().toISOString().slice(0, 19)}Z` })
+    const cluster = await openLabCluster(lab)
+    g = buildGraph(t, { live: await readLiveView(t, (n) => cluster.labNode(n), progress), title: `lab ${lab}, ${new Date().toISOString().slice(0, 19)}Z` })
   }
   const text = await renderGraph(g, format)
   if (o.out) {

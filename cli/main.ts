@@ -66,6 +66,14 @@ const clockOpt = () =>
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
+const reportOpt = () => new Option('--report <dir>', 'write the run report: DIR/index.html (self-contained), samples.csv, samples.json, junit-<mode>.xml, logs/')
+const jsonOpt = () => new Option('--json', 'print one JSON document on stdout (modes, checks with timings, samples summary); the human report goes to stderr')
+const reportHelp = `
+
+--report DIR samples every observed slave port twice a second while each mode
+runs (read-only metrics) and writes the report when the run ends, also when
+it is interrupted; logs are collected into DIR/logs unless COLLECT_POD_LOGS
+says otherwise (docs/reports.md). --json prints the same content as JSON.`
 const envHelp = `
 Modes: oc, bc, dualnicbc, dualfollower (auto-configured: L2 discovery, role solver,
 generated PtpConfigs) and discovery (classify and test the PtpConfigs applied with
@@ -126,7 +134,9 @@ program
   .command('status')
   .description('show nodes, ports, PTP roles, clock state and offsets of a running lab; exit 1 when a daemon, the switch or a port is not healthy')
   .addOption(nameOpt())
-  .option('--json', 'machine-readable output')
+  .option('--json', 'machine-readable output (with --watch: one JSON document a line)')
+  .option('--watch', 'refresh until Ctrl-C (exit 130): the screen is redrawn on a terminal, frames follow each other otherwise')
+  .option('--interval <seconds>', 'with --watch: seconds between refreshes (default 2)')
   .action(wrap(cmdStatus))
 
 program
@@ -137,7 +147,9 @@ program
   .addOption(kubeconfigOpt())
   .addOption(contextOpt())
   .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdTest))
 
 program
@@ -156,7 +168,9 @@ program
   .option('--keep', 'leave the lab running afterwards')
   .addOption(backendOpt())
   .addOption(clockOpt())
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdRun))
 kindOpts(program.commands.find((c) => c.name() === 'run')!)
 

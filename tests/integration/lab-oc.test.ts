@@ -5,6 +5,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../lab/paths.js'
+import type { RunJson } from '../../lab/report/json.js'
 import { parseXml, type XmlElement } from '../fixtures/xml.js'
 import { cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
@@ -59,12 +60,18 @@ t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, asy
   t.teardown(() => rm(junit, { force: true }))
   // KEEP_PTPCONFIG: the OC mode stays applied, so the live graph below
   // shows its roles (the configs' removal is checked in the two-labs test).
-  const test = await cli(['test', '--mode', 'oc', '--name', LAB, '--junit', junit], { KEEP_PTPCONFIG: 'true' })
+  const test = await cli(['test', '--mode', 'oc', '--name', LAB, '--junit', junit, '--json'], { KEEP_PTPCONFIG: 'true' })
   t.equal(test.code, 0, 'OC test passes', { stdout: test.stdout, stderr: test.stderr })
-  t.match(test.stdout, /PASS\s+OC worker1:ens1f0 \(slave port\) clock state\s+LOCKED \(1\)/)
-  t.match(test.stdout, /PASS\s+OC worker1:ens1f0 \(slave port\) parent is switch boundary clock switch1/)
-  t.match(test.stdout, /PASS\s+grandmaster worker3:ens4f0 role\s+MASTER \(2\)/)
-  t.match(test.stdout, /verdict: PASS \(\d+\/\d+ checks/)
+  const doc = JSON.parse(test.stdout) as RunJson
+  t.equal(doc.verdict, 'PASS')
+  const [oc] = doc.modes
+  const check = (name: string | RegExp) => oc!.checks.find((c) => (typeof name === 'string' ? c.name === name : name.test(c.name)))
+  t.match(check('OC worker1:ens1f0 (slave port) clock state'), { pass: true, measured: 'LOCKED (1)' })
+  t.match(check(/^OC worker1:ens1f0 \(slave port\) parent is switch boundary clock switch1/), { pass: true })
+  t.match(check('grandmaster worker3:ens4f0 role'), { pass: true, measured: 'MASTER (2)' })
+  t.match(test.stderr, /verdict: PASS \(\d+\/\d+ checks/, 'the human report on stderr')
+  t.match(oc!.samples, [{ node: 'worker1', port: 'ens1f0', part: 'OC slave' }], 'the OC slave port sampled')
+  t.ok(oc!.samples[0]!.samples > 0 && oc!.samples[0]!.lockedPct! > 0)
   const xml = await readFile(junit, 'utf8')
   t.match(xml, /<testsuite name="ptplab-oc" tests="\d+" failures="0" errors="0"/)
 
