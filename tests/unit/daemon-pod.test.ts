@@ -12,6 +12,7 @@ import { Daemon } from '../../daemon/daemon.js'
 import { nicFacts } from '../../daemon/nics.js'
 import { reportDevicesUntilDone } from '../../daemon/nodeptpdevice.js'
 import { parseEthtoolT, ptpDevices } from '../../lab/ptp/ethtool.js'
+import { poll } from '../../lab/sys/poll.js'
 import { startFakeApiServer } from '../fixtures/k8s/fake-apiserver.js'
 import { ptpCrds } from '../fixtures/ptp-crds.js'
 import { deniedRequests } from '../fixtures/rbac-fit.js'
@@ -58,6 +59,21 @@ t.test('pod mode: a ConfigMap volume updated by a ..data symlink swap is applied
   t.match(await readFile(join(run, 'ptp4l.0.config'), 'utf8'), /^#profile: cfg_b\n/)
   t.ok(logs.includes('Profile Name: cfg_b'))
   t.notOk(d.status().sharedClock, 'no --shared-clock: a real clock per node')
+})
+
+t.test('pod mode with --watch: the ..data rename is seen at once, no poll needed', async (t) => {
+  const dir = await tmp(t)
+  const volume = join(dir, 'etc-linuxptp')
+  await mkdir(volume)
+  const prof = (name: string) => JSON.stringify([{ name, interface: 'ptplab-none0', ptp4lOpts: '-2' }])
+  await kubeletVolume(volume, { worker1: prof('cfg_a') }, 1, true)
+  const d = new Daemon({ node: 'worker1', profilePath: volume, runDir: join(dir, 'run'), updateIntervalMs: 3_600_000, watch: true, sharedClock: false, restartDelayMs: 3_600_000, pmcIntervalMs: 3_600_000, wrapper: [], log: () => {}, out: () => {} })
+  t.teardown(() => d.shutdown())
+  await d.start()
+  t.same(d.status().profiles.map((p) => p.name), ['cfg_a'])
+  await kubeletVolume(volume, { worker1: prof('cfg_b') }, 2, false)
+  const r = await poll(() => d.status().profiles[0]?.name === 'cfg_b', { timeoutMs: 3000 })
+  t.ok(r.value, 'applied from the inotify event of the swap')
 })
 
 t.test('ethtool -T: hardware timestamping and the PHC index, old and new formats', async (t) => {
