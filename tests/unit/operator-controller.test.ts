@@ -142,7 +142,7 @@ t.test('a bad PtpConfig gets a condition and an Event naming the field; the othe
   t.match(cond, { type: 'Valid', status: 'False', reason: 'InvalidSpec', message: /^spec\.profile\[0\]\.ptpSchedulingPriority: must be an integer 1-65, got 66$/ })
   const ev = await until('the event', () => api.list('', 'events', NS).find((e) => (e.involvedObject as any)?.name === 'bad'))
   t.match(ev, { type: 'Warning', reason: 'InvalidSpec', involvedObject: { kind: 'PtpConfig', name: 'bad', namespace: NS }, message: /spec\.profile\[0\]\.ptpSchedulingPriority/ })
-  t.equal(status(api, 'good')?.conditions?.[0]?.status, 'True')
+  await until('good is valid', () => status(api, 'good')?.conditions?.[0]?.status === 'True')
 
   // A recommended profile defined nowhere: that node keeps what it had, others go on.
   await custom.createNamespacedCustomObject({ ...G, plural: 'ptpconfigs', body: ptpConfig('ghostly', [prof('real')], [{ profile: 'ghost', priority: 1, match: [{ nodeName: 'worker1' }] }, { profile: 'real', priority: 1, match: [{ nodeName: 'worker2' }] }]) })

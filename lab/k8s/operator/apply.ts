@@ -35,16 +35,22 @@ export interface ApplyContext {
   now: () => Date
 }
 
-// ptp-configmap: created when missing, replaced only when its data differs.
-// Returns whether it was written.
-export async function applyConfigMap(c: ApplyContext, data: Record<string, string>): Promise<boolean> {
-  const { core } = c.apis
-  let cur: k8s.V1ConfigMap | undefined
+// ptp-configmap as it is now (undefined: not there).
+export async function currentConfigMap(c: ApplyContext): Promise<k8s.V1ConfigMap | undefined> {
   try {
-    cur = await core.readNamespacedConfigMap({ name: CONFIGMAP_NAME, namespace: c.namespace })
+    return await c.apis.core.readNamespacedConfigMap({ name: CONFIGMAP_NAME, namespace: c.namespace })
   } catch (e) {
     tolerate([404])(e)
+    return undefined
   }
+}
+
+const sorted = (d: Record<string, string>) => Object.fromEntries(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : 1)))
+
+// ptp-configmap: created when missing, replaced only when its data differs
+// (`cur`: as read for this reconcile). Returns whether it was written.
+export async function applyConfigMap(c: ApplyContext, cur: k8s.V1ConfigMap | undefined, data: Record<string, string>): Promise<boolean> {
+  const { core } = c.apis
   if (!cur) {
     await core.createNamespacedConfigMap({ namespace: c.namespace, body: { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: CONFIGMAP_NAME, namespace: c.namespace }, data } })
     return true
@@ -54,22 +60,11 @@ export async function applyConfigMap(c: ApplyContext, data: Record<string, strin
   return true
 }
 
-const sorted = (d: Record<string, string>) => Object.fromEntries(Object.entries(d).sort(([a], [b]) => (a < b ? -1 : 1)))
-
-export async function currentConfigMapData(c: ApplyContext): Promise<Record<string, string> | undefined> {
-  try {
-    return (await c.apis.core.readNamespacedConfigMap({ name: CONFIGMAP_NAME, namespace: c.namespace })).data ?? {}
-  } catch (e) {
-    tolerate([404])(e)
-    return undefined
-  }
-}
-
 // Every write of a Desired; the errors of those that failed.
-export async function applyDesired(c: ApplyContext, d: Desired): Promise<Error[]> {
+export async function applyDesired(c: ApplyContext, d: Desired, configMap: k8s.V1ConfigMap | undefined): Promise<Error[]> {
   const { custom, apps } = c.apis
   const ns = c.namespace
-  const steps: Array<() => Promise<unknown>> = [() => applyConfigMap(c, d.configMapData)]
+  const steps: Array<() => Promise<unknown>> = [() => applyConfigMap(c, configMap, d.configMapData)]
   for (const s of d.statuses) {
     steps.push(async () => {
       const obj = c.ptpConfig(s.name)

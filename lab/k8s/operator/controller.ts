@@ -7,7 +7,7 @@
 // a half-filled cache never deletes or recreates objects.
 import type * as k8s from '@kubernetes/client-node'
 import { DAEMONSET_NAME } from '../daemonset.js'
-import { applyDesired, apisOf, currentConfigMapData, reportProblem, type ApplyContext, type Apis } from './apply.js'
+import { applyDesired, apisOf, currentConfigMap, reportProblem, type ApplyContext, type Apis } from './apply.js'
 import { Cache } from './informers.js'
 import { GROUP, OPERATOR_CONFIG_NAME, RENDERED_HASH, VERSION, problemText, reconcile, type Desired, type View } from './reconcile.js'
 
@@ -126,6 +126,8 @@ export class Controller {
   async reconcileOnce(): Promise<Desired> {
     const c = this.context()
     const ds = c.daemonSet
+    // Read each time: the ConfigMap has no informer (RBAC gives get by name only).
+    const cm = await currentConfigMap(c)
     const view: View = {
       namespace: this.o.namespace,
       daemon: this.o.daemon,
@@ -134,11 +136,11 @@ export class Controller {
       operatorConfig: this.caches.operatorConfigs.get(OPERATOR_CONFIG_NAME, this.o.namespace),
       nodePtpDevices: this.caches.nodePtpDevices.list().map((d) => d.metadata?.name ?? ''),
       daemonSetHash: ds?.metadata?.annotations?.[RENDERED_HASH],
-      configMapData: await currentConfigMapData(c),
+      configMapData: cm?.data ?? (cm ? {} : undefined),
       now: this.now().toISOString(),
     }
     const d = reconcile(view)
-    const errors = await applyDesired(c, d)
+    const errors = await applyDesired(c, d, cm)
     // One Event per distinct problem, again only after it went away.
     const keys = new Set<string>()
     for (const p of d.problems) {
