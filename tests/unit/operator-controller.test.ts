@@ -49,6 +49,20 @@ async function setup(t: { teardown(f: () => unknown): void }, nodes = [node('wor
 const data = (api: FakeApiServer) => (api.get('', 'configmaps', NS, 'ptp-configmap')?.data ?? {}) as Record<string, string>
 const names = (api: FakeApiServer, n: string) => (JSON.parse(data(api)[n] ?? 'null') as Array<{ name: string }> | null)?.map((p) => p.name)
 const status = (api: FakeApiServer, name: string) => api.get('ptp.openshift.io', 'ptpconfigs', NS, name)?.status as { matchList?: unknown[]; conditions?: Array<Record<string, unknown>> } | undefined
+// get, change, replace: again on 409, as any client must (the controller's
+// status writes change the resourceVersion meanwhile).
+async function updateSpec(custom: k8s.CustomObjectsApi, name: string, change: (o: any) => void) {
+  for (;;) {
+    const cur = (await custom.getNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name })) as any
+    change(cur)
+    try {
+      return await custom.replaceNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name, body: cur })
+    } catch (e) {
+      if ((e as { code?: number }).code !== 409) throw e
+    }
+  }
+}
+
 // What the RBAC of manifests/rbac/operator.yaml would refuse of the recorded
 // requests, less those the test itself made (`mine`).
 const denied = (api: FakeApiServer, mine: string[] = []) => deniedRequests(api.requests, 'ptp-operator', NS).filter((d) => !mine.includes(d))
@@ -110,9 +124,7 @@ t.test('PtpConfigs and node labels -> ptp-configmap and matchList, written only 
   await until('slave back on worker2', () => names(api, 'worker2')?.[0] === 'slaves_slave')
 
   // An update changes the profile the node gets.
-  const cur = (await custom.getNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name: 'slaves' })) as any
-  cur.spec.profile[0].ptp4lOpts = '-2 -s'
-  await custom.replaceNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name: 'slaves', body: cur })
+  await updateSpec(custom, 'slaves', (o) => (o.spec.profile[0].ptp4lOpts = '-2 -s'))
   await until('the updated profile', () => JSON.parse(data(api).worker2 ?? '[]')[0]?.ptp4lOpts === '-2 -s')
 
   // Nothing changed: resyncs and unrelated node changes write nothing.
@@ -154,9 +166,7 @@ t.test('a bad PtpConfig gets a condition and an Event naming the field; the othe
 
   // Fixed: the condition turns True, once.
   await custom.deleteNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name: 'bad' })
-  const cur = (await custom.getNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name: 'ghostly' })) as any
-  cur.spec.recommend[0].profile = 'real'
-  await custom.replaceNamespacedCustomObject({ ...G, plural: 'ptpconfigs', name: 'ghostly', body: cur })
+  await updateSpec(custom, 'ghostly', (o) => (o.spec.recommend[0].profile = 'real'))
   await until('ghostly valid', () => status(api, 'ghostly')?.conditions?.[0]?.status === 'True')
   await until('worker1 now ghostly_real', () => names(api, 'worker1')?.[0] === 'ghostly_real')
   t.equal(api.list('', 'events', NS).filter((e) => (e.involvedObject as any)?.name === 'ghostly').length, 1, 'one Event per distinct problem')
