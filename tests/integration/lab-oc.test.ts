@@ -118,7 +118,7 @@ t.test('two labs side by side, each passes OC, down removes only its own', { ski
   t.equal(ra.code, 0, 'lab A passes', { stdout: ra.stdout })
   t.equal(rb.code, 0, 'lab B passes', { stdout: rb.stdout })
   // The test removed its PtpConfigs: every node profile is empty again.
-  for (const n of ['worker1', 'worker2'])
+  for (const n of ['node1', 'node2'])
     t.equal(await readFile(join(labPaths(A).profiles, n), 'utf8'), '[]', `lab A: ${n} profile cleared`)
   t.equal((await cli(['down', '--name', A])).code, 0)
   t.same(await leftovers(A), nothingLeft)
