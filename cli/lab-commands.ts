@@ -258,7 +258,7 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
     try {
       const cluster = await clusterOfLab(t.name, t, backend)
       try {
-        return await runSuites(cluster, settings, o.junit, signal)
+        return await runSuites(cluster, { ...settings, clock }, o.junit, signal)
       } finally {
         await cluster.close()
       }
