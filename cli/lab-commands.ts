@@ -11,6 +11,7 @@ import { InputError, InterruptedError } from '../lab/errors.js'
 import { defaultTopologyFile } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
+import { trueOffsetOf } from '../lab/conformance/servo.js'
 import { labNodeNames } from '../lab/backends/assemble.js'
 import { switchPorts } from '../lab/switch/profile.js'
 import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
@@ -169,7 +170,7 @@ export async function collectStatus(lab: string) {
         role: nameOf(PortRole, role),
         clockState: slave ? nameOf(ClockState, clockStateOf(obs, p)) : undefined,
         offsetNs: slave ? offsetOf(obs, p) : undefined,
-        trueOffsetNs: slave ? samples.find((x) => x.name === 'ptplab_true_offset_ns')?.value : undefined,
+        trueOffsetNs: slave ? trueOffsetOf(obs, p) : undefined,
       }
     })
     nodes.push({

@@ -43,7 +43,7 @@ export interface EngineOptions {
   servoWindow?: { settleMs: number; windowMs: number }
 }
 
-export const SERVO_WINDOW = { settleMs: 3000, windowMs: 5000 }
+export const SERVO_WINDOW = { settleMs: 5000, windowMs: 8000 }
 
 // Names the suite generates; only these are cleared between modes, so user
 // PtpConfigs (Discovery mode) are never touched.
@@ -272,7 +272,8 @@ async function servoWindow(r: Run, lock: LockWatch | undefined): Promise<CheckRe
     window.push(await r.look())
     await sleep(r.o.pollMs ?? 250, r.o.signal)
   }
-  const gmNode = r.plan.gm?.node ?? r.wiring?.externalGms[0]?.name
+  const ext = r.wiring?.externalGms[0]
+  const gm = r.plan.gm ?? (ext && { node: ext.name, port: ext.port })
   const last = window[window.length - 1]!
   const slaves = r.plan.clocks.map((c) => {
     const kind = c.kind === 'dualfollower' ? 'DualFollower' : c.kind.toUpperCase()
@@ -280,7 +281,7 @@ async function servoWindow(r: Run, lock: LockWatch | undefined): Promise<CheckRe
     return { node: c.node, port, part: `${kind} slave` }
   })
   for (const d of r.plan.downstream) slaves.push({ node: d.node, port: d.port, part: 'downstream slave' })
-  r.servo = slaves.map((s) => servoFigures(s, gmNode, window, lock?.of(s)))
+  r.servo = slaves.map((s) => servoFigures(s, gm, window, lock?.of(s)))
   return servoChecks(r.servo, r.o.window).map((c) => ({ ...c, test: 'servo' }))
 }
 

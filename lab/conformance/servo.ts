@@ -4,7 +4,8 @@
 // after sync; the frequency the servo found against the injected error.
 // Checks are decided on the window (rms), never on one sample: software
 // timestamps over veth have single outliers of 50-110 us.
-import { findSample, type Sample } from '../ptp/prom-text.js'
+import { findSample } from '../ptp/prom-text.js'
+import { ifaceAlias } from '../ptp/iface-alias.js'
 import { ClockState } from '../ptp/types.js'
 import { LAB_SERVO } from '../ptp/lab-servo.js'
 import { clockStateOf, offsetOf, type CheckResult, type Observation, type OffsetWindow, type PortRef } from './checks.js'
@@ -21,22 +22,35 @@ export interface ServoFigures {
   trueMaxNs?: number
   injectedPpm?: number // this clock's oscillator error
   gmRatePpb?: number // its grandmaster clock's rate error (oscillator + servo)
-  servoPpb?: number // what its servo applies, mean over the window
+  servoPpb?: number // what its servo applied on average over the window
   // The servo should apply -(injected - gm rate): found - wanted, ppb,
   // and that as a share of the error it had to correct.
   freqErrorPpb?: number
   freqErrorPct?: number
 }
 
-const m = (s: Sample[] | undefined, name: string) => findSample(s ?? [], name, {})?.value
+// ptplab_* metrics of the clock serving a port (labelled by NIC, like
+// openshift_ptp_offset_ns); without a port, the node's first clock.
+const m = (obs: Observation, node: string, name: string, port?: string) =>
+  findSample(obs.metrics[node] ?? [], name, port ? { iface: ifaceAlias(port) } : {})?.value
 
-export const trueOffsetOf = (obs: Observation, p: PortRef) => m(obs.metrics[p.node], 'ptplab_true_offset_ns')
+export const trueOffsetOf = (obs: Observation, p: PortRef) => m(obs, p.node, 'ptplab_true_offset_ns', p.port)
 // A node runs on its own clock when its daemon exports the clock metrics.
-export const hasOwnClock = (obs: Observation, node: string) => m(obs.metrics[node], 'ptplab_clock_injected_ppm') !== undefined
-// The clock's rate error against true time, ppb (the product term is below 0.01 ppb here).
-export const rateOf = (obs: Observation, node: string) => {
-  const inj = m(obs.metrics[node], 'ptplab_clock_injected_ppm')
-  return inj === undefined ? undefined : inj * 1000 + (m(obs.metrics[node], 'ptplab_clock_servo_ppb') ?? 0)
+export const hasOwnClock = (obs: Observation, node: string) => m(obs, node, 'ptplab_clock_injected_ppm') !== undefined
+// A clock's rate error against true time, ppb (the product term is below 0.01 ppb here).
+export const rateOf = (obs: Observation, node: string, port?: string) => {
+  const inj = m(obs, node, 'ptplab_clock_injected_ppm', port)
+  return inj === undefined ? undefined : inj * 1000 + (m(obs, node, 'ptplab_clock_servo_ppb', port) ?? 0)
+}
+
+// Least-squares slope of y over x.
+export function slope(pts: Array<[number, number]>): number | undefined {
+  if (pts.length < 3) return undefined
+  const n = pts.length
+  const mx = pts.reduce((a, [x]) => a + x, 0) / n
+  const my = pts.reduce((a, [, y]) => a + y, 0) / n
+  const sxx = pts.reduce((a, [x]) => a + (x - mx) ** 2, 0)
+  return sxx === 0 ? undefined : pts.reduce((a, [x, y]) => a + (x - mx) * (y - my), 0) / sxx
 }
 
 export function checkTrueOffset(label: string, obs: Observation, p: PortRef, w: OffsetWindow): CheckResult[] {
@@ -63,21 +77,29 @@ export class LockWatch {
 const rms = (xs: number[]) => (xs.length ? Math.sqrt(xs.reduce((a, x) => a + x * x, 0) / xs.length) : undefined)
 const maxAbs = (xs: number[]) => (xs.length ? Math.max(...xs.map(Math.abs)) : undefined)
 
-// Figures of one slave port over a window of observations.
-export function servoFigures(slave: PortRef & { part: string }, gmNode: string | undefined, window: Observation[], timeToLockMs?: number): ServoFigures {
+// Figures of one slave port over a window of observations. The frequency
+// the servo found is measured, not sampled: the slope of the true offset
+// over the window is the rate the servo left uncorrected (its applied
+// frequency moves with every sample by kp * offset).
+export function servoFigures(slave: PortRef & { part: string }, gm: PortRef | undefined, window: Observation[], timeToLockMs?: number): ServoFigures {
   const own = window.map((o) => offsetOf(o, slave)).filter((v): v is number => v !== undefined)
   const truth = window.map((o) => trueOffsetOf(o, slave)).filter((v): v is number => v !== undefined)
+  // one point per computation of the daemon (it refreshes every 250 ms)
+  const pts = new Map<number, number>()
+  for (const o of window) {
+    const at = m(o, slave.node, 'ptplab_true_offset_host_ms', slave.port)
+    const v = trueOffsetOf(o, slave)
+    if (at !== undefined && v !== undefined) pts.set(at, v)
+  }
   const last = window[window.length - 1]
-  const injectedPpm = last && m(last.metrics[slave.node], 'ptplab_clock_injected_ppm')
-  // The servo's frequency moves with every sample (kp * offset): its mean
-  // over the window is what it found.
-  const servo = window.map((o) => m(o.metrics[slave.node], 'ptplab_clock_servo_ppb')).filter((v): v is number => v !== undefined)
-  const servoPpb = servo.length ? servo.reduce((x, y) => x + y, 0) / servo.length : undefined
-  const gmRatePpb = last && gmNode ? rateOf(last, gmNode) : undefined
-  const f: ServoFigures = { node: slave.node, port: slave.port, part: slave.part, timeToLockMs, samples: window.length, ptp4lRmsNs: rms(own), ptp4lMaxNs: maxAbs(own), trueRmsNs: rms(truth), trueMaxNs: maxAbs(truth), injectedPpm, servoPpb, gmRatePpb }
-  if (injectedPpm !== undefined && servoPpb !== undefined && gmRatePpb !== undefined) {
+  const injectedPpm = last && m(last, slave.node, 'ptplab_clock_injected_ppm', slave.port)
+  const gmRatePpb = last && gm ? rateOf(last, gm.node, gm.port) : undefined
+  const s = slope([...pts].map(([x, y]) => [x * 1e6, y])) // ns per ns
+  const f: ServoFigures = { node: slave.node, port: slave.port, part: slave.part, timeToLockMs, samples: window.length, ptp4lRmsNs: rms(own), ptp4lMaxNs: maxAbs(own), trueRmsNs: rms(truth), trueMaxNs: maxAbs(truth), injectedPpm, gmRatePpb }
+  if (injectedPpm !== undefined && gmRatePpb !== undefined && s !== undefined) {
     const wanted = -(injectedPpm * 1000 - gmRatePpb)
-    f.freqErrorPpb = servoPpb - wanted
+    f.freqErrorPpb = s * 1e9
+    f.servoPpb = wanted + f.freqErrorPpb
     f.freqErrorPct = wanted !== 0 ? (100 * Math.abs(f.freqErrorPpb)) / Math.abs(wanted) : undefined
   }
   return f
