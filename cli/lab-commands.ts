@@ -1,5 +1,6 @@
 // up / down / status / test / run: thin shells over lab/.
-import { writeFile } from 'node:fs/promises'
+import { mkdir, writeFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { backendByKind, downLab } from '../lab/backends/index.js'
 import { LabCluster } from '../lab/cluster/lab.js'
 import type { Cluster } from '../lab/cluster/types.js'
@@ -7,8 +8,9 @@ import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
-import { InputError, InterruptedError } from '../lab/errors.js'
-import { defaultTopologyFile } from '../lab/paths.js'
+import { InputError } from '../lab/errors.js'
+import { interruptibly } from './interrupt.js'
+import { defaultTopologyFile, runRoot } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
 import { trueOffsetOf } from '../lab/conformance/servo.js'
@@ -16,7 +18,10 @@ import { labNodeNames } from '../lab/backends/assemble.js'
 import { switchPorts } from '../lab/switch/profile.js'
 import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
 import { testSettings, type TestSettings } from '../lab/conformance/settings.js'
-import { checkLabName, listLabs, pickLab } from '../lab/state/labs.js'
+import { checkLabName, listLabs, loadRunningLab, pickLab } from '../lab/state/labs.js'
+import { runJson } from '../lab/report/json.js'
+import { RunRecorder } from '../lab/report/recorder.js'
+import { writeRunReport } from '../lab/report/write.js'
 import { readState } from '../lab/state/state.js'
 import { clockModelOf, linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
 import { CLOCK_MODES, describeClock, type ClockMode } from '../lab/clock/model.js'
@@ -24,7 +29,8 @@ import { assertIndependentClocks } from '../lab/clock/launch.js'
 import { hostClockChanges, readHostClock, type HostClock } from '../lab/clock/guard.js'
 import { EXIT, progress, UsageError } from './output.js'
 import type { KindFlags } from './kind.js'
-import { openTarget, type TargetFlags } from './target.js'
+import { openTarget, wantsKube, type TargetFlags } from './target.js'
+import { parseInterval, watch } from './watch.js'
 
 export function parseBackend(v: string | undefined): BackendKind {
   const b = v ?? 'netns'
@@ -55,30 +61,6 @@ export async function loadTopology(file: string | undefined, name: string | unde
   return { t, file: f }
 }
 
-// SIGINT/SIGTERM during `fn` aborts its signal: the running step ends, up
-// rolls back, run tears down. Once aborted, the command ends as interrupted
-// (exit 130) whatever it then returns or throws (a step that failed because
-// of the interruption, an error thrown as `new Error('interrupted')`).
-export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController()
-  const onSig = () => {
-    progress(ac.signal.aborted ? 'interrupted again: still cleaning up' : 'interrupted: cleaning up')
-    ac.abort()
-  }
-  process.on('SIGINT', onSig)
-  process.on('SIGTERM', onSig)
-  try {
-    const r = await fn(ac.signal)
-    if (ac.signal.aborted) throw new InterruptedError()
-    return r
-  } catch (e) {
-    if (ac.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError('interrupted', { cause: e })
-    throw e
-  } finally {
-    process.off('SIGINT', onSig)
-    process.off('SIGTERM', onSig)
-  }
-}
 
 // The backend that brings a lab up: the kind backend with its executor.
 async function upBackend(kind: BackendKind, lab: string, o: KindFlags): Promise<LabBackend> {
@@ -117,6 +99,8 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
 }
 
 export async function cmdDown(o: { name?: string }): Promise<number> {
+  // Before anything: a lab's namespaces, processes and run dir are root's.
+  if (process.getuid?.() !== 0) throw new Error(`ptplab down needs root: a lab's namespaces, processes and ${runRoot()} belong to root; nothing was changed (run it with sudo)`)
   const lab = await pickLab(o.name)
   const r = await downLab(lab, progress)
   const nothing = !r.processes && !r.containers && !r.namespaces.length && !r.removedDir
@@ -141,6 +125,8 @@ export async function collectStatus(lab: string) {
   const st = await readState(lab)
   if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
   const t = st.topology
+  const backend = await backendByKind(st.backend)
+  const restarts = (await backend.restarts?.(lab)) ?? {}
   const nodes = []
   for (const n of labNodeNames(t)) {
     let ds, samples
@@ -148,7 +134,7 @@ export async function collectStatus(lab: string) {
       ds = await daemonStatus(lab, n)
       samples = parsePromText(await daemonMetrics(lab, n))
     } catch (e) {
-      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
+      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, restarts: restarts[n] ?? 0, profiles: [], ports: [] })
       continue
     }
     const obs = { metrics: { [n]: samples }, clocks: {} }
@@ -176,70 +162,156 @@ export async function collectStatus(lab: string) {
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
+      restarts: restarts[n] ?? 0,
       profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
       clock: st.clock === 'independent' ? { model: clockModelOf(t, n), servoPpb: samples.find((x) => x.name === 'ptplab_clock_servo_ppb')?.value, steps: samples.find((x) => x.name === 'ptplab_clock_steps')?.value } : undefined,
       ports,
     })
   }
   // Daemons, the switch's OVS and every port: what `test` checks first.
-  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
-  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, backend).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, warnings: health.warnings, nodes }
 }
 
-export async function cmdStatus(o: { name?: string; json?: boolean }): Promise<number> {
-  const s = await collectStatus(await pickLab(o.name))
-  const code = s.healthy ? EXIT.ok : EXIT.failed
-  if (o.json) {
-    process.stdout.write(JSON.stringify(s, null, 2) + '\n')
-    return code
-  }
+export function statusText(s: Awaited<ReturnType<typeof collectStatus>>): string {
   const out = [`lab ${s.lab} (${s.phase}, ${s.clock} clock, since ${s.createdAt})`]
   for (const n of s.nodes) {
-    out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    out.push(`${n.node}: daemon ${n.daemon}${n.restarts ? ` (restarted ${n.restarts}x)` : ''}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
     if (n.clock) out.push(`  clock ${describeClock(n.clock.model)}; servo ${n.clock.servoPpb !== undefined ? `${Math.round(n.clock.servoPpb)} ppb` : '-'}, ${n.clock.steps ?? 0} steps`)
     for (const p of n.ports)
       out.push(
         `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}${p.trueOffsetNs !== undefined ? ` (true ${Math.round(p.trueOffsetNs)} ns)` : ''}`.trimEnd(),
       )
   }
+  for (const w of s.warnings) out.push(`warning: ${w}`)
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
-  process.stdout.write(out.join('\n') + '\n')
-  return code
+  return out.join('\n') + '\n'
 }
 
-export async function runSuites(cluster: Cluster, s: TestSettings, junit: string | undefined, signal?: AbortSignal): Promise<SuiteResult[]> {
+export async function cmdStatus(o: { name?: string; json?: boolean; watch?: boolean; interval?: string }): Promise<number> {
+  if (o.interval !== undefined && !o.watch) throw new UsageError('--interval is for --watch')
+  const lab = await pickLab(o.name)
+  if (o.watch) {
+    const intervalMs = parseInterval(o.interval)
+    return interruptibly((signal) =>
+      watch({
+        title: `ptplab status --name ${lab}`,
+        frame: async () => {
+          const s = await collectStatus(lab)
+          return o.json ? JSON.stringify({ at: new Date().toISOString(), ...s }) : statusText(s)
+        },
+        intervalMs,
+        tty: !!process.stdout.isTTY && !o.json,
+        bare: o.json,
+        write: (x) => void process.stdout.write(x),
+        signal,
+      }),
+    )
+  }
+  const s = await collectStatus(lab)
+  process.stdout.write(o.json ? JSON.stringify(s, null, 2) + '\n' : statusText(s))
+  return s.healthy ? EXIT.ok : EXIT.failed
+}
+
+// What `test` and `run` make besides the exit code: JUnit files, the run
+// report (--report DIR) and the JSON document (--json).
+export interface RunOutputs {
+  junit?: string
+  report?: string // directory
+  json?: boolean // one JSON document on stdout; the human text goes to stderr
+}
+
+const junitFile = (junit: string, mode: string, several: boolean) => (several ? junit.replace(/(\.xml)?$/, `-${mode}.xml`) : junit)
+
+// The target as the report sees it: the lab's topology (none for a
+// cluster, whose cabling is unknown) and whether its nodes share one clock.
+export interface RunTarget {
+  cluster: Cluster
+  lab: string
+  topology?: Topology
+  clock: 'shared' | 'independent'
+}
+
+export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutputs, signal?: AbortSignal): Promise<SuiteResult[]> {
+  const { cluster } = target
   const { modes, window } = s
+  const several = modes.length > 1
+  const human = (text: string) => void (out.json ? process.stderr : process.stdout).write(text + '\n')
+  const report = out.report ? resolve(out.report) : undefined
+  // A report links its logs: collected into DIR/logs unless COLLECT_POD_LOGS chose a place.
+  const logged = report && !s.logs ? { ...s, logs: { dir: join(report, 'logs'), markers: true } } : s
+  // Ground truth and the servo window exist on a lab's own clocks only.
+  const settings = target.topology && target.clock === 'independent' ? { ...logged, clock: target.clock } : logged
+  if (report) await mkdir(report, { recursive: true })
+  const recorder =
+    report || out.json
+      ? new RunRecorder({
+          cluster,
+          lab: target.lab,
+          topology: target.topology,
+          window,
+          clock: target.clock,
+          command: commandLine(),
+          junitFor: (mode) => (report ? { label: `junit-${mode}.xml`, path: join(report, `junit-${mode}.xml`) } : undefined),
+          warn: progress,
+        })
+      : undefined
   progress(`running ${modes.join(', ')} on ${cluster.description} (offset window [${window.min}, ${window.max}] ns)`)
-  const results = await runSuite({
-    cluster,
-    settings: s,
-    progress,
-    signal,
-    onResult: async (r) => {
-      process.stdout.write(humanReport(r) + '\n')
-      if (junit) {
-        const f = modes.length > 1 ? junit.replace(/(\.xml)?$/, `-${r.suite}.xml`) : junit
-        await writeFile(f, junitXml(r))
-        progress(`JUnit report written to ${f}`)
+  const results: SuiteResult[] = []
+  try {
+    await runSuite({
+      cluster,
+      settings,
+      progress,
+      signal,
+      observer: recorder,
+      onResult: async (r) => {
+        results.push(r)
+        human(humanReport(r))
+        const files = [...(out.junit ? [junitFile(out.junit, r.suite, several)] : []), ...(report ? [join(report, `junit-${r.suite}.xml`)] : [])]
+        for (const f of files) {
+          await writeFile(f, junitXml(r))
+          progress(`JUnit report written to ${f}`)
+        }
+      },
+    })
+  } finally {
+    // Also after an interruption: the report of the modes that ran.
+    if (recorder) {
+      const rec = recorder.record()
+      let files
+      if (report && rec.modes.length) {
+        const t0 = Date.now()
+        files = await writeRunReport(report, rec)
+        progress(`run report written to ${files.index} (${recorder.rounds} sampling rounds; written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
       }
-    },
-  })
-  if (results.length > 1) process.stdout.write(summaryTable(results) + '\n')
+      if (out.json) process.stdout.write(JSON.stringify(runJson(rec, files), null, 2) + '\n')
+    }
+  }
+  if (results.length > 1) human(summaryTable(results))
   return results
 }
 
-export async function cmdTest(o: TargetFlags & { mode?: string; junit?: string }): Promise<number> {
+// How the run was started, for the report's reader.
+const commandLine = () => ['ptplab', ...process.argv.slice(2)].map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
+
+export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): Promise<number> {
   const settings = await testSettings(o.mode)
   const cluster = await openTarget(o, progress)
   try {
-    const rs = await interruptibly((signal) => runSuites(cluster, settings, o.junit, signal))
+    let target: RunTarget = { cluster, lab: cluster.description, clock: 'independent' }
+    if (!wantsKube(o)) {
+      const lab = await pickLab(o.name)
+      target = { cluster, lab, topology: await loadRunningLab(lab), clock: (await readState(lab))?.clock ?? 'shared' }
+    }
+    const rs = await interruptibly((signal) => runSuites(target, settings, o, signal))
     return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
   } finally {
     await cluster.close()
   }
 }
 
-export async function cmdRun(o: { mode?: string; topology?: string; name?: string; junit?: string; keep?: boolean; backend?: string; clock?: string } & KindFlags): Promise<number> {
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; keep?: boolean; backend?: string; clock?: string } & RunOutputs & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
   const clock = parseClock(o.clock, kind)
   const settings = await testSettings(o.mode)
@@ -259,7 +331,7 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
     try {
       const cluster = await clusterOfLab(t.name, t, backend)
       try {
-        return await runSuites(cluster, { ...settings, clock }, o.junit, signal)
+        return await runSuites({ cluster, lab: t.name, topology: t, clock }, settings, o, signal)
       } finally {
         await cluster.close()
       }
@@ -269,13 +341,14 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
     }
   })
   let hostOk = true
+  const say = (text: string) => void (o.json ? process.stderr : process.stdout).write(text)
   if (hostBefore) {
     const changes = hostClockChanges(hostBefore, await readHostClock())
     hostOk = changes.length === 0
-    process.stdout.write(hostOk ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
+    say(hostOk ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
   }
   const ok = hostOk && rs.length === modes.length && rs.every(suitePassed)
-  process.stdout.write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
+  say(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed
 }
 

@@ -2,17 +2,43 @@
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/modes.js'
-import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
-import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
-import { cmdConfigpair } from './configpair-command.js'
-import { cmdDiscover } from './discover-command.js'
-import { cmdGraph, GRAPH_HELP } from './graph-command.js'
-import { cmdImagesBuild, cmdImagesLoad, cmdImagesPush, cmdImagesSave, imagesHelp, splitTags } from './images-command.js'
-import { cmdSolve } from './solve-command.js'
-import { contextOpt, kubeconfigOpt } from './target.js'
-import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+import { collectLabel, collectNodeLabel, contextOpt, GRAPH_HELP, imagesHelp, kubeconfigOpt, splitTags } from './options.js'
 import { addVmCommands } from './vm-command.js'
+
+// Each command's module is loaded when the command runs, so `--help`, input
+// errors and light commands do not pay for Docker, zx or the metrics
+// registry (a few hundred ms per start).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...a: any[]) => Promise<number>
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K): Handler =>
+  async (...a) =>
+    ((await load())[name] as Handler)(...a)
+const labCmds = () => import('./lab-commands.js')
+const clusterCmds = () => import('./cluster-commands.js')
+const imageCmds = () => import('./images-command.js')
+const toolCmds = () => import('./tool-commands.js')
+const cmdUp = lazy(labCmds, 'cmdUp')
+const cmdList = lazy(labCmds, 'cmdList')
+const cmdStatus = lazy(labCmds, 'cmdStatus')
+const cmdTest = lazy(labCmds, 'cmdTest')
+const cmdDown = lazy(labCmds, 'cmdDown')
+const cmdRun = lazy(labCmds, 'cmdRun')
+const cmdApply = lazy(clusterCmds, 'cmdApply')
+const cmdDelete = lazy(clusterCmds, 'cmdDelete')
+const cmdGet = lazy(clusterCmds, 'cmdGet')
+const cmdLabel = lazy(clusterCmds, 'cmdLabel')
+const cmdImagesBuild = lazy(imageCmds, 'cmdImagesBuild')
+const cmdImagesLoad = lazy(imageCmds, 'cmdImagesLoad')
+const cmdImagesPush = lazy(imageCmds, 'cmdImagesPush')
+const cmdImagesSave = lazy(imageCmds, 'cmdImagesSave')
+const cmdProfiles = lazy(toolCmds, 'cmdProfiles')
+const cmdReplayLog = lazy(toolCmds, 'cmdReplayLog')
+const cmdGraph = lazy(() => import('./graph-command.js'), 'cmdGraph')
+const cmdDiscover = lazy(() => import('./discover-command.js'), 'cmdDiscover')
+const cmdSolve = lazy(() => import('./solve-command.js'), 'cmdSolve')
+const cmdConfigpair = lazy(() => import('./configpair-command.js'), 'cmdConfigpair')
 
 const program = new Command('ptplab')
   .description(
@@ -40,6 +66,14 @@ const clockOpt = () =>
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
+const reportOpt = () => new Option('--report <dir>', 'write the run report: DIR/index.html (self-contained), samples.csv, samples.json, junit-<mode>.xml, logs/')
+const jsonOpt = () => new Option('--json', 'print one JSON document on stdout (modes, checks with timings, samples summary); the human report goes to stderr')
+const reportHelp = `
+
+--report DIR samples every observed slave port twice a second while each mode
+runs (read-only metrics) and writes the report when the run ends, also when
+it is interrupted; logs are collected into DIR/logs unless COLLECT_POD_LOGS
+says otherwise (docs/reports.md). --json prints the same content as JSON.`
 const envHelp = `
 Modes: oc, bc, dualnicbc, dualfollower (auto-configured: L2 discovery, role solver,
 generated PtpConfigs) and discovery (classify and test the PtpConfigs applied with
@@ -100,7 +134,9 @@ program
   .command('status')
   .description('show nodes, ports, PTP roles, clock state and offsets of a running lab; exit 1 when a daemon, the switch or a port is not healthy')
   .addOption(nameOpt())
-  .option('--json', 'machine-readable output')
+  .option('--json', 'machine-readable output (with --watch: one JSON document a line)')
+  .option('--watch', 'refresh until Ctrl-C (exit 130): the screen is redrawn on a terminal, frames follow each other otherwise')
+  .option('--interval <seconds>', 'with --watch: seconds between refreshes (default 2)')
   .action(wrap(cmdStatus))
 
 program
@@ -111,7 +147,9 @@ program
   .addOption(kubeconfigOpt())
   .addOption(contextOpt())
   .option('--junit <file>', 'write a JUnit XML report (one file per mode: FILE-<mode>.xml when several)')
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdTest))
 
 program
@@ -130,7 +168,9 @@ program
   .option('--keep', 'leave the lab running afterwards')
   .addOption(backendOpt())
   .addOption(clockOpt())
-  .addHelpText('after', envHelp)
+  .addOption(reportOpt())
+  .addOption(jsonOpt())
+  .addHelpText('after', envHelp + reportHelp)
   .action(wrap(cmdRun))
 kindOpts(program.commands.find((c) => c.name() === 'run')!)
 

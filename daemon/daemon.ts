@@ -1,7 +1,7 @@
 // The node daemon: watches <profile-path>/<node>, renders ptp4l configs,
 // supervises ptp4l/phc2sys and turns their log lines into metrics. The same
 // contract as upstream's linuxptp daemon (docs/upstream.md#daemon).
-import { existsSync } from 'node:fs'
+import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { INPUTS, readInputFile } from '../lab/input.js'
@@ -19,7 +19,9 @@ export interface DaemonOptions {
   profilePath: string
   runDir: string
   updateIntervalMs: number
+  watch?: boolean // also re-read at once when the profile dir reports a change (inotify)
   sharedClock: boolean
+  disciplineSystemClock?: boolean // phc2sys may set CLOCK_REALTIME
   // Independent clocks: this node's clock state file (its processes run on
   // it: childEnv) and the map clock identity -> state file for ground truth.
   clock?: { state: string; map: Record<string, string>; childEnv: Record<string, string> }
@@ -61,8 +63,24 @@ export class Daemon {
     await mkdir(this.o.runDir, { recursive: true })
     await this.poll()
     this.timers.push(setInterval(() => void this.poll(), this.o.updateIntervalMs))
+    if (this.o.watch) this.watchProfiles()
     this.timers.push(setInterval(() => void this.pollPmc(), this.o.pmcIntervalMs))
     if (this.truth) this.timers.push(setInterval(() => void this.truth?.refresh(), 250))
+  }
+
+  // Where the writer replaces the file (write, then rename), a change is
+  // seen at once and the interval poll is only the fallback (a lost event,
+  // a directory made later). Events of other nodes' files are ignored.
+  private watcher?: FSWatcher
+  private watchProfiles(): void {
+    try {
+      this.watcher = watch(this.o.profilePath, { persistent: false }, (_ev, name) => {
+        if (name === null || name === this.o.node) void this.poll()
+      })
+      this.watcher.on('error', () => this.watcher?.close())
+    } catch (e) {
+      this.o.log(`warning: cannot watch ${this.o.profilePath} (${(e as Error).message}); polling every ${this.o.updateIntervalMs / 1000} s`)
+    }
   }
 
   // Reads the profile file; applies it when its bytes changed. A missing file
@@ -81,7 +99,7 @@ export class Daemon {
     let profiles: PtpProfile[]
     try {
       profiles = parseProfileFile(bytes, this.profileFile)
-      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, virtualClock: !!this.o.clock })
+      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, virtualClock: !!this.o.clock, disciplineSystemClock: this.o.disciplineSystemClock })
     } catch (e) {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
@@ -125,6 +143,7 @@ export class Daemon {
       this.o.log(`Phc2sysOpts: ${p.phc2sysOpts ?? ''}`)
     }
     this.o.log('------------------------------------')
+    for (const plan of plans) if (plan.skipped) this.o.log(`profile ${plan.profileName}: ${plan.skipped}`)
     await Promise.all(plans.map((plan, i) => rename(staged[i]!, plan.configPath))).catch(unstage)
     for (const plan of plans) {
       this.exporter.registerConfig(plan.configName, plan.ifaces)
@@ -212,6 +231,7 @@ export class Daemon {
   async shutdown(): Promise<void> {
     this.stopped = true
     for (const t of this.timers) clearInterval(t)
+    this.watcher?.close()
     await this.applying
     await this.stopAll()
   }

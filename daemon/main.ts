@@ -35,10 +35,12 @@ const program = new Command('ptplab-daemon')
   .option('--node-name <name>', 'node whose profile file to read (default: $NODE_NAME)')
   .option('--profile-path <dir>', 'directory holding one profile file per node', '/etc/linuxptp')
   .option('--update-interval <s>', 'how often to re-read the profile file, seconds', seconds, 30)
+  .option('--watch', 'also re-read the profile file as soon as its directory reports a change (inotify)', false)
   .option('--run-dir <dir>', 'where ptp4l.N.config files and sockets go', '/var/run')
   .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', ':9091')
   .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', ':8081')
   .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
+  .option('--discipline-system-clock', 'let phc2sys set CLOCK_REALTIME (off: a phc2sys that would is not started, since lab and kind nodes share their host\'s clock)', false)
   .option('--clock-state <file>', 'independent clocks: run ptp4l/pmc on this node clock (the clock library preloaded, CAP_SYS_TIME dropped)')
   .option('--clock-map <file>', 'independent clocks: JSON map clock identity -> clock state file, for the true offset metric')
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
@@ -52,10 +54,12 @@ const o = program.opts<{
   nodeName?: string
   profilePath: string
   updateInterval: number
+  watch: boolean
   runDir: string
   metricsListen: string
   readyListen: string
   sharedClock: boolean
+  disciplineSystemClock: boolean
   clockState?: string
   clockMap?: string
   restartDelay: number
@@ -113,7 +117,9 @@ const daemon = new Daemon({
   profilePath: o.profilePath,
   runDir: o.runDir,
   updateIntervalMs: o.updateInterval * 1000,
+  watch: o.watch,
   sharedClock: o.sharedClock,
+  disciplineSystemClock: o.disciplineSystemClock,
   clock,
   restartDelayMs: o.restartDelay * 1000,
   pmcIntervalMs: o.pmcInterval * 1000,

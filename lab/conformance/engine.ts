@@ -17,9 +17,39 @@ import type { SuiteResult } from './report.js'
 import { syncChecks, type Upstream } from './sync-checks.js'
 import { LockWatch, servoChecks, servoFigures, type ServoFigures } from './servo.js'
 
-export interface TestHooks {
-  testStart(name: string): void
-  testEnd(name: string, status: 'PASSED' | 'FAILED' | 'SKIPPED', durationMs: number): void
+// What the engine tells an observer (log markers, the run report) as it
+// runs: each named test's start and end, and the actions it takes on the
+// cluster. Awaited, so an observer can look at the cluster in between (the
+// report reads the roles the moment sync passed); it must not act on it.
+export interface EngineObserver {
+  testStart?(name: string): void | Promise<void>
+  testEnd?(name: string, status: 'PASSED' | 'FAILED' | 'SKIPPED', durationMs: number): void | Promise<void>
+  event?(e: EngineEvent): void
+}
+export type TestHooks = EngineObserver
+
+// An action of the engine, or what it saw happen because of one.
+export interface EngineEvent {
+  kind: 'config-applied' | 'config-removed' | 'port-down' | 'port-up' | 'sigterm' | 'process-exit' | 'process-start' | 'profile-applied'
+  node?: string
+  port?: string
+  detail?: string
+}
+
+// Several observers as one, called in order.
+export function observers(...os: Array<EngineObserver | undefined>): EngineObserver {
+  const xs = os.filter((o): o is EngineObserver => !!o)
+  return {
+    testStart: async (n) => {
+      for (const o of xs) await o.testStart?.(n)
+    },
+    testEnd: async (n, st, ms) => {
+      for (const o of xs) await o.testEnd?.(n, st, ms)
+    },
+    event: (e) => {
+      for (const o of xs) o.event?.(e)
+    },
+  }
 }
 
 export interface SoakSpec {
@@ -34,7 +64,7 @@ export interface EngineOptions {
   keepConfig: boolean
   progress: (msg: string) => void
   signal?: AbortSignal
-  hooks?: TestHooks
+  hooks?: EngineObserver
   soak?: SoakSpec // slave_clock_sync of ptptestconfig.yaml, when enabled
   syncOnly?: boolean // only the sync test (benchmark: time to LOCKED)
   pollMs?: number // between observations (default 250)
@@ -77,6 +107,10 @@ class Run {
 
   node(name: string): NodeHandle {
     return this.handles.get(name) ?? this.o.cluster.node(name)
+  }
+
+  event(e: EngineEvent): void {
+    this.o.hooks?.event?.(e)
   }
 
   look(): Promise<Observation> {
@@ -137,10 +171,12 @@ class Run {
   // Runs f with the port's cable pulled, plugging it back whatever happens.
   async withPortDown<T>(p: PortRef, f: () => Promise<T>): Promise<T> {
     await this.node(p.node).setCarrier(p.port, false)
+    this.event({ kind: 'port-down', ...p })
     try {
       return await f()
     } finally {
       await this.node(p.node).setCarrier(p.port, true)
+      this.event({ kind: 'port-up', ...p })
     }
   }
 }
@@ -194,9 +230,13 @@ async function processRestart(r: Run): Promise<CheckResult[]> {
   const config = cut.config
   const seen: number[] = [(await r.processStatus(cut.node, config)) ?? -1]
   await r.node(cut.node).stopPtp4l(config)
+  r.event({ kind: 'sigterm', node: cut.node, detail: config })
   const back = await r.until(Math.min(15_000, r.o.timeoutMs), async () => {
     const v = await r.processStatus(cut.node, config)
-    if (v !== undefined && v !== seen.at(-1)) seen.push(v)
+    if (v !== undefined && v !== seen.at(-1)) {
+      seen.push(v)
+      if (v === 0 || (v === 1 && seen.length > 1)) r.event({ kind: v === 0 ? 'process-exit' : 'process-start', node: cut.node, detail: config })
+    }
     return seen.join(',').endsWith('1,0,1') ? true : undefined
   })
   const after = await r.cut()
@@ -227,9 +267,11 @@ async function profilePriority(r: Run): Promise<CheckResult[]> {
   const want = qualifiedName(TEMP, TEMP)
   const since = await r.node(c.node).logMark()
   await cluster.applyPtpConfigs([temp])
+  r.event({ kind: 'config-applied', detail: TEMP })
   const out: CheckResult[] = []
   try {
     const got = await cluster.waitProfiles(c.node, [want], { since, timeoutMs: r.o.timeoutMs, signal: r.o.signal })
+    if (got.ms !== undefined) r.event({ kind: 'profile-applied', node: c.node, detail: want })
     out.push(
       check(test, `priority 0 profile ${want} replaces ${before.join(', ')} on ${c.node}`, got.ms !== undefined,
         got.ms !== undefined ? `"Profile Name: ${want}" after ${secs(got.ms)}` : `profiles: ${got.running.join(', ') || 'none'}`,
@@ -237,8 +279,10 @@ async function profilePriority(r: Run): Promise<CheckResult[]> {
     )
   } finally {
     await cluster.deletePtpConfigs([TEMP])
+    r.event({ kind: 'config-removed', detail: TEMP })
   }
   const restored = await cluster.waitProfiles(c.node, before, { timeoutMs: r.o.timeoutMs, signal: r.o.signal })
+  if (restored.ms !== undefined) r.event({ kind: 'profile-applied', node: c.node, detail: before.join(', ') })
   out.push(check(test, `${before.join(', ')} restored after temp is removed`, restored.ms !== undefined,
     restored.ms !== undefined ? `after ${secs(restored.ms)}` : `profiles: ${restored.running.join(', ') || 'none'}`, before.join(', ')))
   out.push(...(await r.resync(test, 'in sync again with the original profile')))
@@ -333,14 +377,24 @@ async function clearGenerated(cluster: Cluster): Promise<void> {
   for (const n of await cluster.nodes()) if (GENERATED_LABELS.some((k) => k in n.labels)) await cluster.setNodeLabels(n.name, unset)
 }
 
-async function applyPlan(cluster: Cluster, plan: ModePlan): Promise<void> {
-  for (const l of plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: '' })
-  if (plan.configs.length) await cluster.applyPtpConfigs(plan.configs)
+const configNames = (plan: ModePlan) => plan.configs.map((c) => c.metadata.name)
+
+async function applyPlan(r: Run): Promise<void> {
+  const { cluster } = r.o
+  for (const l of r.plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: '' })
+  if (r.plan.configs.length) {
+    await cluster.applyPtpConfigs(r.plan.configs)
+    r.event({ kind: 'config-applied', detail: configNames(r.plan).join(', ') })
+  }
 }
 
-async function removePlan(cluster: Cluster, plan: ModePlan): Promise<void> {
-  if (plan.configs.length) await cluster.deletePtpConfigs(plan.configs.map((c) => c.metadata.name))
-  for (const l of plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: null })
+async function removePlan(r: Run): Promise<void> {
+  const { cluster } = r.o
+  if (r.plan.configs.length) {
+    await cluster.deletePtpConfigs(configNames(r.plan))
+    r.event({ kind: 'config-removed', detail: configNames(r.plan).join(', ') })
+  }
+  for (const l of r.plan.labels) await cluster.setNodeLabels(l.node, { [l.key]: null })
 }
 
 export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteResult> {
@@ -352,7 +406,7 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
   const run = new Run(o, plan)
   const runTest = async (name: string, fn: () => Promise<CheckResult[]>) => {
     const t0 = Date.now()
-    o.hooks?.testStart(name)
+    await o.hooks?.testStart?.(name)
     o.progress(`${plan.mode}: ${name}`)
     let got: CheckResult[]
     try {
@@ -364,11 +418,11 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
     const ms = Date.now() - t0
     checks.push(...got.map((c) => ({ ...c, durationMs: ms })))
     const ok = got.every((c) => c.pass)
-    o.hooks?.testEnd(name, ok ? 'PASSED' : 'FAILED', ms)
+    await o.hooks?.testEnd?.(name, ok ? 'PASSED' : 'FAILED', ms)
     return ok
   }
   if (generated) await clearGenerated(o.cluster)
-  if (generated) await applyPlan(o.cluster, plan)
+  if (generated) await applyPlan(run)
   try {
     const synced = await runTest('sync', async () => {
       if (o.independentClocks) run.lock = new LockWatch(Date.now())
@@ -383,7 +437,7 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
     if (synced && o.independentClocks) await runTest('servo', () => servoWindow(run, run.firstLock))
     if (synced && !o.syncOnly) for (const t of NAMED_TESTS) if (t.applies(plan, o)) await runTest(t.name, () => t.run(run))
   } finally {
-    if (generated && !o.keepConfig) await removePlan(o.cluster, plan)
+    if (generated && !o.keepConfig) await removePlan(run)
   }
   return { ...base, checks, durationMs: Date.now() - started, syncedAfterMs, ...(run.servo && { servo: run.servo }) }
 }

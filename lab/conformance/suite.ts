@@ -8,7 +8,7 @@ import { buildGraph, realLans } from '../discovery/graph.js'
 import { solveBest, type SolveResult } from '../discovery/solver.js'
 import { InterruptedError } from '../errors.js'
 import { classifyDiscovery } from './discovery-mode.js'
-import { runPlan, type TestHooks } from './engine.js'
+import { observers, runPlan, type EngineObserver } from './engine.js'
 import { isSolverMode, problemOf, type Mode, type SolverMode } from './modes.js'
 import { buildPlan, describePlan, type ClockKind, type ClockSpec, type ModePlan, type PlanRoles } from './plan.js'
 import type { SuiteResult } from './report.js'
@@ -38,7 +38,16 @@ export interface SuiteRunOptions {
   progress: (msg: string) => void
   signal?: AbortSignal
   onResult?: (r: SuiteResult) => void | Promise<void>
+  observer?: SuiteObserver // the run report's recorder
   syncOnly?: boolean // skip the tests after sync (benchmark)
+}
+
+// Watches the suite mode by mode: told each mode's plan before it runs
+// (what it returns observes the engine) and its result after, with the
+// directory its logs went to.
+export interface SuiteObserver {
+  modeStart(plan: ModePlan): EngineObserver | undefined | Promise<EngineObserver | undefined>
+  modeEnd(result: SuiteResult, logDir?: string): void | Promise<void>
 }
 
 // A component the suite relies on is dead: named, before any test runs.
@@ -72,6 +81,10 @@ class Roles {
   }
 }
 
+const interrupted = (mode: string, target: string, started: number): SuiteResult => ({
+  suite: mode, target, description: 'interrupted', startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], error: 'interrupted',
+})
+
 export async function runSuite(o: SuiteRunOptions): Promise<SuiteResult[]> {
   const health = await o.cluster.health()
   for (const w of health.warnings) o.progress(`warning: ${w}`)
@@ -83,16 +96,19 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteResult[]> {
     const started = Date.now()
     const logs = o.settings.logs
     const log = logs ? new LogCollector({ dir: logs.dir, suite: mode, sources: await o.cluster.logSources(), markers: logs.markers }) : undefined
-    let hooks: TestHooks | undefined
+    let logHooks: EngineObserver | undefined
+    let logDir: string | undefined
     if (log) {
-      o.progress(`collecting logs in ${await log.start()}`)
-      hooks = { testStart: (name) => void log.testStart(name), testEnd: (name, status, ms) => void log.testEnd(name, status, ms) }
+      logDir = await log.start()
+      o.progress(`collecting logs in ${logDir}`)
+      logHooks = { testStart: (name) => void log.testStart(name), testEnd: (name, status, ms) => void log.testEnd(name, status, ms) }
     }
-    let r: SuiteResult
+    let r: SuiteResult | undefined
     try {
       const plan = isSolverMode(mode) ? await roles.auto(mode) : await roles.discovery()
       o.progress(`${mode}: ${plan.description}`)
       const s = o.settings
+      const hooks = observers(logHooks, await o.observer?.modeStart(plan))
       r = await runPlan(
         { cluster: o.cluster, window: s.window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress: o.progress, signal: o.signal, hooks, soak: s.soak, syncOnly: o.syncOnly, independentClocks: s.clock === 'independent' },
         plan,
@@ -102,6 +118,8 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteResult[]> {
       r = { suite: mode, target: o.cluster.description, description: 'could not run', startedAt: new Date(started).toISOString(), durationMs: Date.now() - started, checks: [], error: (e as Error).message }
     } finally {
       await log?.stop()
+      // also after an interruption: the observer stops what it started
+      await o.observer?.modeEnd(r ?? interrupted(mode, o.cluster.description, started), logDir)
     }
     results.push(r)
     await o.onResult?.(r)

@@ -1,9 +1,9 @@
 // The live view of a running lab for the graph: what every daemon exports
 // (role, clock state, offset per port) and what each ptp4l says about its
 // clock (pmc data sets). liveView is pure; readLiveView asks the daemons
-// through the lab's node handles.
-import type { LabCluster } from '../cluster/lab.js'
-import { clockStateOf, offsetOf, roleOf, type ClockView } from '../conformance/checks.js'
+// through a cluster's node handles.
+import type { NodeHandle } from '../cluster/types.js'
+import { clockStateOf, offsetOf, roleOf, type ClockView, type Observation, type PortRef } from '../conformance/checks.js'
 import { clockView } from '../conformance/observe.js'
 import { parsePromText, type Sample } from '../ptp/prom-text.js'
 import { ClockState, enumName, PortRole } from '../ptp/types.js'
@@ -22,24 +22,29 @@ export interface NodeReading {
 const portsOf = (t: Topology, node: string): string[] =>
   node === t.switch?.name ? switchPorts(t).map((p) => p.port) : (t.nodes.find((n) => n.name === node)?.nics.flatMap((c) => c.ports) ?? [])
 
+// One port as its daemon exports it; undefined without a role metric.
+// Clock state and offset are per clock, exported under the NIC alias: they
+// belong to the port only while it is the clock's SLAVE.
+export function portLive(obs: Observation, p: PortRef): LiveView['ports'][string] | undefined {
+  const role = roleOf(obs, p)
+  if (role === undefined) return undefined
+  const slave = role === PortRole.SLAVE
+  const st = slave ? clockStateOf(obs, p) : undefined
+  const off = slave ? offsetOf(obs, p) : undefined
+  return {
+    role: (enumName(PortRole, role) ?? 'UNKNOWN') as RoleName,
+    ...(st !== undefined && enumName(ClockState, st) && { clockState: enumName(ClockState, st) as ClockStateName }),
+    ...(off !== undefined && { offsetNs: off }),
+  }
+}
+
 export function liveView(t: Topology, readings: NodeReading[]): LiveView {
   const view: LiveView = { ports: {}, clocks: [] }
   for (const r of readings) {
     const obs = { metrics: { [r.node]: r.samples }, clocks: {} }
     for (const port of portsOf(t, r.node)) {
-      const p = { node: r.node, port }
-      const role = roleOf(obs, p)
-      if (role === undefined) continue
-      // Clock state and offset are per clock, exported under the NIC alias:
-      // they belong to the port only while it is the clock's SLAVE.
-      const slave = role === PortRole.SLAVE
-      const st = slave ? clockStateOf(obs, p) : undefined
-      const off = slave ? offsetOf(obs, p) : undefined
-      view.ports[`${r.node}:${port}`] = {
-        role: (enumName(PortRole, role) ?? 'UNKNOWN') as RoleName,
-        ...(st !== undefined && enumName(ClockState, st) && { clockState: enumName(ClockState, st) as ClockStateName }),
-        ...(off !== undefined && { offsetNs: off }),
-      }
+      const p = portLive(obs, { node: r.node, port })
+      if (p) view.ports[`${r.node}:${port}`] = p
     }
     for (const c of r.clocks)
       view.clocks.push({
@@ -54,14 +59,15 @@ export function liveView(t: Topology, readings: NodeReading[]): LiveView {
   return view
 }
 
-// Every daemon of the lab, in parallel; one that does not answer is left
-// out of the view (and named through `warn`), the rest is still drawn.
-export async function readLiveView(cluster: LabCluster, warn: (msg: string) => void): Promise<LiveView> {
-  const t = cluster.t
+// Every daemon of the topology's nodes and switch, in parallel, through
+// `handle` (undefined: a node it cannot reach); one that does not answer is
+// left out of the view (and named through `warn`), the rest is still drawn.
+export async function readLiveView(t: Topology, handle: (node: string) => NodeHandle | undefined, warn: (msg: string) => void): Promise<LiveView> {
   const names = [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
   const readings = await Promise.all(
     names.map(async (node): Promise<NodeReading | undefined> => {
-      const h = cluster.labNode(node)
+      const h = handle(node)
+      if (!h) return undefined
       try {
         const [instances, metrics] = await Promise.all([h.ptp4l(), h.metrics()])
         const clocks = await Promise.all(

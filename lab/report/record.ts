@@ -5,6 +5,7 @@
 // made from it alone, so a recorded run can be re-rendered anywhere.
 // Times are epoch milliseconds (Date.now()).
 import type { OffsetWindow } from '../conformance/checks.js'
+import type { EngineEvent } from '../conformance/engine.js'
 import type { SuiteResult } from '../conformance/report.js'
 import type { ClockStateName, LiveView, RoleName } from '../graph/model.js'
 import type { Topology } from '../topology/index.js'
@@ -42,7 +43,7 @@ export const EVENT_KINDS = {
   'process-exit': 'process exited',
   'process-start': 'process started',
   'profile-applied': 'profile applied',
-} as const
+} as const satisfies Record<EngineEvent['kind'], string>
 export type EventKind = keyof typeof EVENT_KINDS
 
 export interface RunEvent {

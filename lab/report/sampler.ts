@@ -1,24 +1,25 @@
 // Sampling the observed slave ports while a mode runs, for the report's
 // plots: every `intervalMs` one round reads the metrics of the ports'
-// daemons (in parallel, read-only) and appends each port's role, clock
-// state and offset. A daemon that does not answer in a round gives samples
-// without data (its ptp4l may be restarting); the sampler goes on.
-// Cost, measured on the project's machine (docs/reports.md): 4 daemons at
-// about 3.5 rounds/s took 19-31 mcores in the daemons and about 16 in the
-// sampling process; the default 2 rounds/s is enough for metrics that
-// change at most once per ptp4l summary.
-import { daemonMetrics } from '../backends/daemon-client.js'
-import { liveView, type NodeReading } from '../graph/live.js'
+// daemons through the cluster's node handles (in parallel, read-only) and
+// appends each port's role, clock state and offset. A daemon that does not
+// answer in a round gives samples without data (its ptp4l may be
+// restarting); the sampler goes on. Rounds do not overlap: the next starts
+// `intervalMs` after the previous ended.
+// Cost, measured on the project's machine (docs/reports.md): at the default
+// 2 rounds/s a run of oc,bc is not measurably slower; metrics change at
+// most once per ptp4l summary, so faster rounds add nothing to the plots.
+import type { NodeHandle } from '../cluster/types.js'
+import { portLive } from '../graph/live.js'
 import { parsePromText } from '../ptp/prom-text.js'
-import type { Topology } from '../topology/index.js'
+import { trueOffsetOf } from '../conformance/servo.js'
 import type { PortSeries } from './record.js'
 
+export const SAMPLE_INTERVAL_MS = 500
+
 export interface SamplerOptions {
-  lab: string
-  t: Topology
+  node: (name: string) => Pick<NodeHandle, 'metrics'> // the cluster's node handle
   ports: Array<{ node: string; port: string; part?: string }>
-  intervalMs?: number // default 500
-  read?: (lab: string, node: string) => Promise<string> // Prometheus text; default: the daemon's /metrics
+  intervalMs?: number // default SAMPLE_INTERVAL_MS
   now?: () => number
 }
 
@@ -27,6 +28,7 @@ export class PortSampler {
   private timer?: NodeJS.Timeout
   private round?: Promise<void>
   private stopped = false
+  rounds = 0
 
   constructor(private readonly o: SamplerOptions) {
     this.series = o.ports.map((p) => ({ node: p.node, port: p.port, ...(p.part && { part: p.part }), samples: [] }))
@@ -35,7 +37,7 @@ export class PortSampler {
   start(): this {
     const tick = () => {
       this.round = this.sample().finally(() => {
-        if (!this.stopped) this.timer = setTimeout(tick, this.o.intervalMs ?? 500)
+        if (!this.stopped) this.timer = setTimeout(tick, this.o.intervalMs ?? SAMPLE_INTERVAL_MS)
       })
     }
     tick()
@@ -52,15 +54,15 @@ export class PortSampler {
 
   private async sample(): Promise<void> {
     const t = (this.o.now ?? Date.now)()
-    const read = this.o.read ?? daemonMetrics
     const nodes = [...new Set(this.o.ports.map((p) => p.node))]
-    const readings = await Promise.all(
-      nodes.map(async (node): Promise<NodeReading> => ({ node, samples: parsePromText(await read(this.o.lab, node).catch(() => '')), clocks: [] })),
-    )
-    const view = liveView(this.o.t, readings)
+    const texts = await Promise.all(nodes.map(async (n) => [n, await this.o.node(n).metrics().catch(() => '')] as const))
+    const metrics = Object.fromEntries(texts.map(([n, text]) => [n, parsePromText(text)]))
     for (const s of this.series) {
-      const p = view.ports[`${s.node}:${s.port}`]
-      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }) })
+      const p = portLive({ metrics, clocks: {} }, s)
+      // independent clocks: the daemon's ground truth beside ptp4l's estimate
+      const truth = trueOffsetOf({ metrics, clocks: {} }, s)
+      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }), ...(truth !== undefined && { trueOffsetNs: truth }) })
     }
+    this.rounds++
   }
 }

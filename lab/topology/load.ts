@@ -117,7 +117,7 @@ export function parseTopology(text: string, file?: string): Topology {
 
   // Links.
   const rawLinks = raw.links ?? []
-  if (rawLinks.length > MAX_INDEX + 1) fail(`too many links (${rawLinks.length}), at most ${MAX_INDEX + 1}`, ['links'])
+  if (rawLinks.length > MAX_INDEX + 1) fail(`too many links (${rawLinks.length}), at most ${MAX_INDEX + 1}: every link, so every switch port, has one byte of the MAC layout`, ['links'])
   const used = new Map<string, number>() // "node:port" -> link index
   const links: Link[] = rawLinks.map((rl, index): Link => {
     const ends = rl.endpoints.map((s, ei): Endpoint => {

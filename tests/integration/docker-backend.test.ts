@@ -24,7 +24,7 @@ t.test('run --backend docker: every mode passes, down leaves nothing', { skip },
   const linksBefore = await hostLinks()
   const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower'])
   t.equal(r.code, 0, 'all modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
-  t.match(r.stderr, /bringing up lab it-docker \(docker\)/)
+  t.match(r.stderr, /bringing up lab it-docker \(docker, shared clock\)/)
   for (const m of ['oc', 'bc', 'dualnicbc', 'dualfollower']) t.match(r.stdout, new RegExp(`\\n${m}\\s+PASS\\s`), `${m} passes`)
   t.match(r.stderr, /removing 4 containers/)
   t.same(await labContainers(LAB), [], 'no container left')

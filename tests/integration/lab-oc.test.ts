@@ -1,15 +1,48 @@
-// The main job end to end, as a user runs it: up, OC test, status, down.
-import t from 'tap'
-import { readFile, rm, writeFile } from 'node:fs/promises'
+// The main job end to end, as a user runs it: up, OC test, status, the live
+// graph, down.
+import t, { type Test } from 'tap'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { labPaths } from '../../lab/paths.js'
-import { cli, cliUntil, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
+import type { RunJson } from '../../lab/report/json.js'
+import { parseXml, type XmlElement } from '../fixtures/xml.js'
+import { cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 // Each test is skipped, with the reason, where root or the tools are missing.
 const skip = await skipReason()
 
 const LAB = 'it-oc'
+
+const find = (el: XmlElement, pred: (e: XmlElement) => boolean): XmlElement[] => [...(pred(el) ? [el] : []), ...el.children.flatMap((c) => find(c, pred))]
+
+// ptplab graph --name on the lab with the OC mode applied: the OC slave
+// SLAVE and LOCKED, every clock with its identity, and the GM chain
+// GM -> switch boundary clock -> OC slave riding the two cables.
+async function liveGraph(t: Test): Promise<void> {
+  const tmp = await mkdtemp(join(tmpdir(), 'ptplab-graph-live-'))
+  t.teardown(() => rm(tmp, { recursive: true, force: true }))
+  const svgFile = join(tmp, 'lab.svg')
+  const g = await cli(['graph', '--name', LAB, '--out', svgFile])
+  t.equal(g.code, 0, g.stderr)
+  t.match(g.stderr, /reading roles and clocks of lab it-oc from its daemons/)
+  const root = parseXml(await readFile(svgFile, 'utf8'))
+  const port = (key: string) => find(root, (e) => e.attrs.class === 'port' && e.attrs['data-port'] === key)[0]!
+  t.equal(port('worker1:ens1f0').attrs['data-role'], 'SLAVE', 'the OC slave (solver: worker1:ens1f0)')
+  t.equal(port('worker3:ens4f0').attrs['data-role'], 'MASTER', 'the GM port')
+  t.equal(port('switch1:swp7').attrs['data-role'], 'SLAVE', "the switch's port to the GM")
+  t.equal(port('switch1:swp1').attrs['data-role'], 'MASTER', "the switch's port to the OC slave")
+  const sync = find(root, (e) => e.attrs.class === 'link' && e.attrs['data-sync'] === 'true').map((e) => e.attrs['data-link'])
+  t.same(sync.sort(), ['l0', 'l6'], 'time flows over worker3:ens4f0 -> swp7 and swp1 -> worker1:ens1f0')
+  const chain = find(root, (e) => e.attrs.class === 'chain-line').map((e) => find(e, (x) => x.name === 'text')[0]!.text)
+  t.match(chain.find((l) => l.startsWith('worker1 ')), /follows switch1 \(.*\), stepsRemoved 2$/)
+  t.match(chain.find((l) => l.startsWith('switch1 ')), /follows worker3 \(.*\), stepsRemoved 1$/)
+  t.match(chain.find((l) => l.startsWith('worker3 ')), /grandmaster, stepsRemoved 0$/)
+
+  const mmd = await cli(['graph', '--name', LAB, '--format', 'mermaid'])
+  t.match(mmd.stdout, /n0_p0\["ens1f0<br\/>SLAVE LOCKED<br\/>-?\d+ ns"\]/)
+  t.match(mmd.stdout, /sw_p0 ==>\|"vlan 1501, steps 2"\| n0_p0/)
+}
 
 t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, async (t) => {
   const linksBefore = await hostLinks()
@@ -25,18 +58,24 @@ t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, asy
 
   const junit = join(tmpdir(), `ptplab-it-oc-${process.pid}.xml`)
   t.teardown(() => rm(junit, { force: true }))
-  const test = await cli(['test', '--mode', 'oc', '--name', LAB, '--junit', junit])
+  // KEEP_PTPCONFIG: the OC mode stays applied, so the live graph below
+  // shows its roles (the configs' removal is checked in the two-labs test).
+  const test = await cli(['test', '--mode', 'oc', '--name', LAB, '--junit', junit, '--json'], { KEEP_PTPCONFIG: 'true' })
   t.equal(test.code, 0, 'OC test passes', { stdout: test.stdout, stderr: test.stderr })
-  t.match(test.stdout, /PASS\s+OC worker1:ens1f0 \(slave port\) clock state\s+LOCKED \(1\)/)
-  t.match(test.stdout, /PASS\s+OC worker1:ens1f0 \(slave port\) parent is switch boundary clock switch1/)
-  t.match(test.stdout, /PASS\s+grandmaster worker3:ens4f0 role\s+MASTER \(2\)/)
-  t.match(test.stdout, /verdict: PASS \(\d+\/\d+ checks/)
+  const doc = JSON.parse(test.stdout) as RunJson
+  t.equal(doc.verdict, 'PASS')
+  const [oc] = doc.modes
+  const check = (name: string | RegExp) => oc!.checks.find((c) => (typeof name === 'string' ? c.name === name : name.test(c.name)))
+  t.match(check('OC worker1:ens1f0 (slave port) clock state'), { pass: true, measured: 'LOCKED (1)' })
+  t.match(check(/^OC worker1:ens1f0 \(slave port\) parent is switch boundary clock switch1/), { pass: true })
+  t.match(check('grandmaster worker3:ens4f0 role'), { pass: true, measured: 'MASTER (2)' })
+  t.match(test.stderr, /verdict: PASS \(\d+\/\d+ checks/, 'the human report on stderr')
+  t.match(oc!.samples, [{ node: 'worker1', port: 'ens1f0', part: 'OC slave' }], 'the OC slave port sampled')
+  t.ok(oc!.samples[0]!.samples > 0 && oc!.samples[0]!.lockedPct! > 0)
   const xml = await readFile(junit, 'utf8')
   t.match(xml, /<testsuite name="ptplab-oc" tests="\d+" failures="0" errors="0"/)
 
-  // The test removed its PtpConfigs: every node profile is empty again.
-  for (const n of ['worker1', 'worker2', 'worker3'])
-    t.equal(await readFile(join(labPaths(LAB).profiles, n), 'utf8'), '[]', `${n} profile cleared`)
+  await liveGraph(t)
 
   const down = await cli(['down', '--name', LAB])
   t.equal(down.code, 0)
@@ -52,16 +91,6 @@ t.test('a second up of the same lab is refused and changes nothing', { skip }, a
   t.match(again.stderr, /already exists; run: ptplab down --name it-oc/)
   const st = await cli(['status', '--name', LAB, '--json'])
   t.equal(st.code, 0, 'the first lab still answers')
-})
-
-t.test('SIGINT during up rolls back everything', { skip }, async (t) => {
-  await ownLab(t, LAB)
-  const run = cliUntil(['up', '--name', LAB], /starting switch/)
-  await run.seen
-  run.child.kill('SIGINT')
-  t.equal(await run.exited, 130, 'interrupted exit status')
-  t.match(run.stderr(), /rolling back/)
-  t.same(await leftovers(LAB), nothingLeft)
 })
 
 t.test('down cleans up after a crash that lost the state file', { skip }, async (t) => {
@@ -88,6 +117,9 @@ t.test('two labs side by side, each passes OC, down removes only its own', { ski
   const [ra, rb] = await Promise.all([cli(['test', '--name', A]), cli(['test', '--name', B])])
   t.equal(ra.code, 0, 'lab A passes', { stdout: ra.stdout })
   t.equal(rb.code, 0, 'lab B passes', { stdout: rb.stdout })
+  // The test removed its PtpConfigs: every node profile is empty again.
+  for (const n of ['node1', 'node2'])
+    t.equal(await readFile(join(labPaths(A).profiles, n), 'utf8'), '[]', `lab A: ${n} profile cleared`)
   t.equal((await cli(['down', '--name', A])).code, 0)
   t.same(await leftovers(A), nothingLeft)
   const other = await leftovers(B)

@@ -6,11 +6,10 @@
 // its offset series, the named-test bands and event markers, failing checks
 // first and red. Screenshots go to test-logs/report-browser/ (the CI
 // artifact dir). Skips with the reason where Chromium is missing.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import t, { type Test } from 'tap'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import t from 'tap'
 import { junitXml } from '../../lab/conformance/report.js'
 import { renderGraph } from '../../lab/graph/index.js'
 import { buildGraph } from '../../lab/graph/model.js'
@@ -19,33 +18,9 @@ import { writeRunReport } from '../../lab/report/write.js'
 import { loadTopologyFile } from '../../lab/topology/index.js'
 import { LIVE_OC, TAGS_OC } from '../fixtures/live-oc.js'
 import { recordedRun } from '../fixtures/run-record.js'
+import { browser, noChromium, SHOTS } from './browser.js'
 
-const CHROMIUM = '/usr/bin/chromium'
-const skip = !existsSync(CHROMIUM) && `no Chromium at ${CHROMIUM} (Debian package chromium; scripts/setup.sh installs it)`
-const SHOTS = join(projectRoot(), 'test-logs', 'report-browser')
-
-async function browser(t: Test): Promise<{ ctx: BrowserContext; page: Page; offsite: string[] }> {
-  const profile = mkdtempSync(join(tmpdir(), 'ptplab-chromium-'))
-  const ctx = await chromium.launchPersistentContext(profile, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1120, height: 900 },
-  })
-  t.teardown(async () => {
-    await ctx.close()
-    rmSync(profile, { recursive: true, force: true })
-  })
-  // The pages must need nothing but their own file.
-  const offsite: string[] = []
-  await ctx.route('**/*', (route) => {
-    const url = route.request().url()
-    if (url.startsWith('file://')) return route.continue()
-    offsite.push(url)
-    return route.abort()
-  })
-  return { ctx, page: await ctx.newPage(), offsite }
-}
+const skip = noChromium
 
 t.test('the run report renders in Chromium: graphs, plots, test markers, failing checks first', { skip, timeout: 120_000 }, async (t) => {
   const rec = recordedRun()

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
-import { addNetns, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
+import { addNetnsMany, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
@@ -13,6 +13,7 @@ import type { Topology } from '../../topology/index.js'
 import { assembleLab, upWithRollback } from '../assemble.js'
 import { assertIndependentClocks } from '../../clock/launch.js'
 import type { ClockMode } from '../../clock/model.js'
+import { findSupervisors, readSupervisor, startSupervisor } from './supervisor.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
@@ -37,17 +38,23 @@ export class NetnsBackend implements LabBackend {
 
   async up(o: UpOptions): Promise<void> {
     await this.preflight(o.topology, o.clock)
-    await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o))
+    await upWithRollback(this, o, async (rec) => {
+      await this.build(o.topology, rec, o)
+      const sp = await startSupervisor(o.topology.name)
+      await rec.add({ kind: 'process', name: 'supervisor', pid: sp.pid, startTime: sp.startTime })
+    })
+  }
+
+  async restarts(lab: string): Promise<Record<string, number>> {
+    return readSupervisor(lab)?.restarts ?? {}
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
     const ns = (node: string) => netnsName(t.name, node)
     await assembleLab(t, o, {
       createNodes: async (names) => {
-        for (const n of names) {
-          await rec.add({ kind: 'netns', name: ns(n) })
-          await addNetns(ns(n))
-        }
+        await rec.add(...names.map((n) => ({ kind: 'netns' as const, name: ns(n) })))
+        await addNetnsMany(names.map(ns))
       },
       nsOf: async (node) => ({ netns: ns(node) }),
       record: (r) => rec.add(r),
@@ -68,6 +75,9 @@ export class NetnsBackend implements LabBackend {
   // dir. Works from the state file and from the name prefix, so a lost or
   // torn state file still cleans up; touches nothing without the prefix.
   async down(lab: string, progress: Progress): Promise<DownReport> {
+    // The supervisor first: it would start the daemons stopped below again.
+    const sups = await findSupervisors(lab)
+    if (sups.length) await terminate(sups)
     const st = await readState(lab).catch(() => undefined)
     const prefix = netnsPrefix(lab)
     const namespaces = new Set((await listNetns()).filter((n) => n.startsWith(prefix)))
@@ -83,7 +93,7 @@ export class NetnsBackend implements LabBackend {
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })
-    return { lab, processes: pids.size, namespaces: [...namespaces], removedDir }
+    return { lab, processes: pids.size + sups.length, namespaces: [...namespaces], removedDir }
   }
 
   async setPortLink(lab: string, node: string, port: string, up: boolean): Promise<void> {
