@@ -15,6 +15,7 @@ import { suitePassed, humanReport } from '../lab/conformance/report.js'
 import { projectRoot } from '../lab/paths.js'
 import { listLabs } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
+import { scaleBench, scaleTable } from './bench-scale.js'
 
 const HELP = `usage: node dist/scripts/bench.js [options]   (npm run bench)
 
@@ -35,6 +36,9 @@ options:
   --name <lab>    lab name (default bench; never the default lab "ptplab")
   --settle <s>    wait after LOCKED before sampling (default 3)
   --window <s>    CPU sampling window (default 10)
+  --scale <list>  instead: generated labs of these worker counts (e.g.
+                  8,16,32,64): up / discover / run --mode oc / down and
+                  memory per node (scripts/bench-scale.ts)
   -h, --help      this text`
 
 const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, fourModesS: 180, daemonCpuMcores: 10, daemonRssMb: 80 }
@@ -293,6 +297,7 @@ async function main(): Promise<number> {
       name: { type: 'string', default: 'bench' },
       settle: { type: 'string', default: '3' },
       window: { type: 'string', default: '10' },
+      scale: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -313,6 +318,14 @@ async function main(): Promise<number> {
     o.clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
   } catch {
     /* keep 100 */
+  }
+
+  if (a.scale !== undefined) {
+    const sizes = a.scale.split(',').map((v) => num('scale', v.trim(), true))
+    const r = await scaleBench(sizes, lab, (what, args) => ptplabOk(`ptplab ${what}`, args), log)
+    process.stdout.write(scaleTable(r) + '\n')
+    process.stdout.write(`BENCH_SCALE_JSON ${JSON.stringify(r)}\n`)
+    return 0
   }
 
   const ac = new AbortController()
