@@ -3,14 +3,14 @@
 // generate.ts), per size the wall time of up, discover, down and a whole
 // `run --mode oc`, and memory per node once the lab is up: the proportional
 // set size (PSS: shared pages such as node's own code counted once across
-// all daemons) of each node's daemon and its ptp4l, the same as RSS, and
-// the drop of the host's MemAvailable divided by the nodes. The default
+// all daemons, what N nodes really add) of each node's daemon and its
+// ptp4l, and the same as RSS (shared pages counted in full). The default
 // lab's up is measured first for the "64 workers up <= 4x default up" target.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { readSupervisor } from '../lab/backends/netns/supervisor.js'
+import { readState } from '../lab/state/state.js'
 import { listLabs } from '../lab/state/labs.js'
 import { scaleTopologyYaml } from '../lab/topology/generate.js'
 
@@ -22,13 +22,11 @@ export interface ScaleRow {
   ocRunS: number
   pssMbPerNode: number
   rssMbPerNode: number
-  hostMbPerNode: number
 }
 
 type Cli = (what: string, args: string[]) => Promise<number>
 
 const kb = (text: string, key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? NaN)
-const memAvailableMb = async () => kb(await readFile('/proc/meminfo', 'utf8'), 'MemAvailable') / 1024
 
 // PSS and RSS (MB) of a process and its children (the daemon's ptp4l).
 async function treeMemory(pid: number): Promise<{ pss: number; rss: number }> {
@@ -62,14 +60,11 @@ export async function scaleBench(sizes: number[], base: string, ptplab: Cli, log
       const lab = labOf(n)
       const file = join(dir, `${lab}.yaml`)
       await writeFile(file, scaleTopologyYaml(lab, n))
-      await sleep(1000)
-      const before = await memAvailableMb()
       log(`${n} workers: up`)
       const upS = await ptplab('up', ['up', '--topology', file])
       try {
         await sleep(3000) // daemons settled
-        const after = await memAvailableMb()
-        const daemons = Object.values(readSupervisor(lab)?.daemons ?? {})
+        const daemons = ((await readState(lab))?.resources ?? []).flatMap((r) => (r.kind === 'process' && r.name.startsWith('daemon:') ? [r] : []))
         const mem = await Promise.all(daemons.map((d) => treeMemory(d.pid)))
         const mean = (k: 'pss' | 'rss') => mem.reduce((s, m) => s + m[k], 0) / (mem.length || 1)
         log(`${n} workers: discover`)
@@ -78,7 +73,7 @@ export async function scaleBench(sizes: number[], base: string, ptplab: Cli, log
         const downS = await ptplab('down', ['down', '--name', lab])
         log(`${n} workers: run --mode oc`)
         const ocRunS = await ptplab('run --mode oc', ['run', '--mode', 'oc', '--topology', file])
-        rows.push({ workers: n, upS, discoverS, downS, ocRunS, pssMbPerNode: mean('pss'), rssMbPerNode: mean('rss'), hostMbPerNode: (before - after) / (n + 1) })
+        rows.push({ workers: n, upS, discoverS, downS, ocRunS, pssMbPerNode: mean('pss'), rssMbPerNode: mean('rss') })
       } finally {
         if ((await listLabs()).includes(lab)) await ptplab('down', ['down', '--name', lab])
       }
@@ -93,8 +88,8 @@ export const SCALE_TARGETS = { upVsDefault: 4, ocRunS: 25, memMbPerNode: 35 }
 
 export function scaleTable(r: { defaultUpS: number; rows: ScaleRow[] }): string {
   const f = (v: number, d = 1) => (Number.isFinite(v) ? v.toFixed(d) : '-')
-  const head = ['workers', 'up s', 'up / default', 'discover s', 'run --mode oc s', 'down s', 'PSS MB/node', 'RSS MB/node', 'host MB/node']
-  const rows = r.rows.map((x) => [String(x.workers), f(x.upS), f(x.upS / r.defaultUpS), f(x.discoverS), f(x.ocRunS), f(x.downS), f(x.pssMbPerNode), f(x.rssMbPerNode), f(x.hostMbPerNode)])
+  const head = ['workers', 'up s', 'up / default', 'discover s', 'run --mode oc s', 'down s', 'PSS MB/node', 'RSS MB/node']
+  const rows = r.rows.map((x) => [String(x.workers), f(x.upS), f(x.upS / r.defaultUpS), f(x.discoverS), f(x.ocRunS), f(x.downS), f(x.pssMbPerNode), f(x.rssMbPerNode)])
   const all = [head, ...rows]
   const w = head.map((_, i) => Math.max(...all.map((row) => row[i]!.length)))
   const line = (row: string[]) => '| ' + row.map((c, i) => c.padStart(w[i]!)).join(' | ') + ' |'

@@ -122,3 +122,44 @@ export async function findSupervisors(lab: string): Promise<number[]> {
   return [...found]
 }
 
+
+// ---------------------------------------------------------------- in a container
+// A container backend's node: the supervisor is the container's main
+// process and runs the daemon as its child, restarting it in place, as a
+// restart policy would, but without restarting the container (which would
+// make a new network namespace and lose the lab's veths). Its count goes to
+// <node run dir>/supervisor.json.
+export const nodeSupervisorFile = (lab: string, node: string) => join(labPaths(lab).nodeRun(node), 'supervisor.json')
+
+export async function runChildSupervisor(lab: string, node: string, argv: string[], signal: AbortSignal): Promise<void> {
+  const { spawn } = await import('node:child_process')
+  const exited = new Set<number>()
+  let child: ReturnType<typeof spawn> | undefined
+  const start = async (): Promise<Spawned> => {
+    const c = spawn(argv[0]!, argv.slice(1), { stdio: 'inherit' })
+    child = c
+    const pid = c.pid ?? -1
+    c.on('exit', () => exited.add(pid))
+    c.on('error', () => exited.add(pid))
+    return { pid }
+  }
+  const rec: SupervisorRecord = { pid: process.pid, daemons: { [node]: await start() }, restarts: {} }
+  const stop = () => child?.kill('SIGTERM')
+  signal.addEventListener('abort', stop, { once: true })
+  await supervise(
+    rec,
+    {
+      alive: async (s) => !exited.has(s.pid),
+      start: async () => {
+        process.stderr.write(`${new Date().toISOString()} supervisor: restarting the daemon of ${node}\n`)
+        return start()
+      },
+      save: (r) => writeJsonAtomic(nodeSupervisorFile(lab, node), r),
+      labGone: () => false,
+      now: () => Date.now(),
+      sleep: (ms) => sleep(ms, signal),
+    },
+    { intervalMs: 500, signal },
+  )
+  if (child && !exited.has(child.pid ?? -1)) await new Promise((r) => child!.once('exit', r))
+}
