@@ -2,8 +2,8 @@
 // Entry of a lab's supervisor. Namespace lab (started by `up`, stopped by
 // `down`): supervise.js --lab NAME. Container node (its main process):
 // supervise.js --lab NAME --node NODE -- DAEMON ARGV...
-// Logic: lab/backends/netns/supervisor.ts.
-import { runChildSupervisor, runSupervisor } from '../lab/backends/netns/supervisor.js'
+// Logic: lab/backends/supervise-loop.ts, lab/backends/netns/supervisor.ts.
+import { runChildSupervisor } from '../lab/backends/supervise-loop.js'
 import { validLabName } from '../lab/names.js'
 
 const arg = (k: string) => {
@@ -20,7 +20,8 @@ if (!lab || !validLabName(lab) || (node !== undefined && !child.length)) {
 }
 const ac = new AbortController()
 for (const sig of ['SIGTERM', 'SIGINT'] as const) process.on(sig, () => ac.abort())
-const work = node ? runChildSupervisor(lab, node, child, ac.signal) : runSupervisor(lab, ac.signal)
+// A container's supervisor loads only the loop (it runs once per node).
+const work = node ? runChildSupervisor(lab, node, child, ac.signal) : import('../lab/backends/netns/supervisor.js').then((m) => m.runSupervisor(lab, ac.signal))
 work.then(
   () => process.exit(0),
   (e: Error) => {
