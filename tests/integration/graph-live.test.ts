@@ -1,12 +1,14 @@
 // ptplab graph --name on a running lab: the OC mode left applied
 // (KEEP_PTPCONFIG), then the graph read from the daemons shows the OC
 // slave SLAVE and LOCKED, every clock with its identity, and the GM chain
-// GM -> switch boundary clock -> OC slave riding the two cables.
+// GM -> switch boundary clock -> OC slave riding the two cables; and
+// `status --watch` on that lab until Ctrl-C.
 import t from 'tap'
 import { join } from 'node:path'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { cli, leftovers, nothingLeft, ownLab, skipReason } from './helpers.js'
+import { spawn } from 'node:child_process'
+import { CLI, cli, leftovers, nothingLeft, ownLab, skipReason } from './helpers.js'
 import { parseXml, type XmlElement } from '../fixtures/xml.js'
 
 const skip = await skipReason()
@@ -41,6 +43,18 @@ t.test('graph of a lab in the OC mode: roles, clocks, the GM chain', { skip, tim
   const mmd = await cli(['graph', '--name', LAB, '--format', 'mermaid'])
   t.match(mmd.stdout, /n0_p0\["ens1f0<br\/>SLAVE LOCKED<br\/>-?\d+ ns"\]/)
   t.match(mmd.stdout, /sw_p0 ==>\|"vlan 1501, steps 2"\| n0_p0/)
+
+  // status --watch on the same lab: successive frames (stdout is a pipe), Ctrl-C exits 130.
+  const w = spawn(process.execPath, [CLI, 'status', '--name', LAB, '--watch', '--interval', '0.2'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const exited = new Promise<number | null>((r) => w.on('close', (c) => r(c)))
+  await new Promise<void>((r) => w.stdout.on('data', (d: Buffer) => ((out += d.toString()).split('Every 0.2s: ').length > 3 ? r() : undefined)))
+  w.kill('SIGINT')
+  t.equal(await exited, 130, 'status --watch: Ctrl-C exits 130')
+  const frames = out.split(/^Every 0\.2s: ptplab status --name it-graph {4}\S+Z\n\n/m).slice(1)
+  t.ok(frames.length >= 2, `${frames.length} frames`)
+  t.match(frames[0], /\n  ens1f0 +switch1 vlan 1501 +SLAVE +LOCKED +-?\d+ ns\n/, 'the OC slave in the frame')
+  t.notMatch(out, /\x1b/, 'no screen clearing in a pipe')
 
   t.equal((await cli(['down', '--name', LAB])).code, 0)
   t.same(await leftovers(LAB), nothingLeft)
