@@ -11,7 +11,7 @@ import type { EventView, SeriesView, TestView } from './model.js'
 export const PLOT = { width: 960, left: 74, right: 24 }
 const BAND_Y = 6
 const EVENT_Y = 24 // event label lanes start
-const LANES = 3
+const LANES = 4
 const LANE_H = 11
 const TOP = EVENT_Y + LANES * LANE_H + 4
 const PH = 200 // plot area height
