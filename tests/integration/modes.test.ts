@@ -47,7 +47,8 @@ t.test('oc,bc,dualnicbc,dualfollower on the default topology, one lab, logs coll
   t.equal(passed(d, /^ens3f1 becomes SLAVE and LOCKED when ens3f0 goes down$/).length, 1, 'dual follower failover')
   // Samples summary: every observed slave port sampled, mostly LOCKED.
   for (const m of d.modes) {
-    t.ok(m.samples.length >= 1 && m.samples.every((s) => s.samples > 3 && s.offsets > 0), `${m.mode}: slave ports sampled (${m.samples.map((s) => s.samples).join(', ')})`)
+    t.ok(m.samples.length >= 1 && m.samples.every((s) => s.samples > 3), `${m.mode}: slave ports sampled (${m.samples.map((s) => s.samples).join(', ')})`)
+    t.ok(m.samples[0]!.offsets > 0 && m.samples[0]!.lockedPct! > 0, `${m.mode}: the clock under test's slave port with offsets, LOCKED`)
     t.ok(m.events.some((e) => e.kind === 'sigterm'), `${m.mode}: the restart's SIGTERM recorded`)
   }
   // JUnit per mode, with --junit and in the report dir.
@@ -90,11 +91,16 @@ t.test('oc,bc,dualnicbc,dualfollower on the default topology, one lab, logs coll
     t.ok(await sec.locator('svg.lab-graph g.link[data-sync="true"]').count() >= 2, `${m.mode}: the GM chain drawn from the roles at sync`)
     const plots = sec.locator('svg.series-plot')
     t.same(await plots.evaluateAll((els) => els.map((e) => e.getAttribute('data-port'))), m.samples.map((s) => `${s.node}:${s.port}`), `${m.mode}: a plot per observed slave port`)
-    const box = await plots.first().locator('path.series.offset').evaluate((p) => {
-      const b = (p as SVGPathElement).getBBox()
-      return { width: b.width, height: b.height }
-    })
-    t.ok(box.width > 100, `${m.mode}: the offset series is drawn (${Math.round(box.width)}x${Math.round(box.height)})`)
+    // Every sampled offset drawn as a point inside its plot (how many there
+    // are depends on the run's timing; that they are all drawn does not).
+    for (let i = 0; i < m.samples.length; i++) {
+      const drawn = await plots.nth(i).evaluate((svg) => {
+        const w = (svg as SVGSVGElement).viewBox.baseVal.width
+        const pts = [...svg.querySelectorAll('g.samples circle')].map((c) => (c as SVGCircleElement).getBBox())
+        return { n: pts.length, inside: pts.every((b) => b.x >= 0 && b.x + b.width <= w && b.width > 0) }
+      })
+      t.same(drawn, { n: m.samples[i]!.offsets, inside: true }, `${m.mode} plot ${i}: the ${m.samples[i]!.offsets} offsets drawn`)
+    }
     t.same(await plots.first().locator('g.test-band').evaluateAll((els) => els.map((e) => e.getAttribute('data-test'))), m.tests.map((x) => x.name), `${m.mode}: the named tests marked`)
     t.equal(await plots.first().locator('g.event').count(), m.events.length, `${m.mode}: every event marked`)
   }
