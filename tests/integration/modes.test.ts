@@ -4,7 +4,7 @@
 // are read from --json; the first run also writes --report, which is
 // opened in Chromium (as report-browser.test.ts does a recorded run).
 import t from 'tap'
-import { existsSync, mkdirSync } from 'node:fs'
+import { mkdirSync } from 'node:fs'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
