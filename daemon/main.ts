@@ -103,7 +103,9 @@ const daemon = new Daemon({
 
 log(`resync period set to: ${o.updateInterval} [s]`)
 log(`linuxptp profile path set to: ${o.profilePath}`)
-log(`PTP capable NICs: [${(await discoverNics()).join(' ')}]`)
+// Reported as upstream does, but not waited for: the lab switch has a port
+// per link, and readiness must not wait for an ethtool run on each.
+void discoverNics().then((nics) => log(`PTP capable NICs: [${nics.join(' ')}]`))
 
 const metrics = await listen(metricsAddr, async (req, res) => {
   if (req.url !== '/metrics') {
