@@ -2,19 +2,12 @@
 // Kubernetes cluster with --kubeconfig): apply PtpConfigs (with the webhook
 // rules checked first), label nodes, delete PtpConfigs, list what is applied.
 import { InputError } from '../lab/errors.js'
-import { labelKey, labelValue } from '../lab/names.js'
-import { quote } from '../lab/text.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
 import { EXIT, progress } from './output.js'
+import { parseLabelArgs } from './options.js'
 import { openTarget, type TargetFlags } from './target.js'
 
 // --label NODE:KEY[=VALUE], repeatable: node labels applied with the configs.
-export function collectNodeLabel(v: string, acc: Array<[string, string]>): Array<[string, string]> {
-  const i = v.indexOf(':')
-  if (i <= 0) throw new InputError(`invalid --label ${quote(v)}: expected NODE:KEY[=VALUE]`, { field: '--label' })
-  parseLabelArgs([v.slice(i + 1)]) // the same key rules as `ptplab label`
-  return [...acc, [v.slice(0, i), v.slice(i + 1)]]
-}
 
 export async function cmdApply(files: string[], o: TargetFlags & { label?: Array<[string, string]> }): Promise<number> {
   const configs = await loadPtpConfigFiles(files)
@@ -39,22 +32,6 @@ export async function cmdDelete(names: string[], o: TargetFlags): Promise<number
   return EXIT.ok
 }
 
-// KEY=VALUE or KEY (empty value) sets, KEY- removes, as `kubectl label`.
-export function parseLabelArgs(args: string[]): Record<string, string | null> {
-  const out: Record<string, string | null> = {}
-  for (const a of args) {
-    const remove = a.endsWith('-') && !a.includes('=')
-    const body = remove ? a.slice(0, -1) : a
-    const i = body.indexOf('=')
-    const key = i < 0 ? body : body.slice(0, i)
-    const value = remove ? null : i < 0 ? '' : body.slice(i + 1)
-    const bad = labelKey(key) ?? (value === null ? undefined : labelValue(value))
-    if (bad) throw new InputError(`invalid label ${quote(a)}: expected KEY[=VALUE] or KEY-; ${labelKey(key) ? 'the key' : 'the value'} ${bad}`, { field: 'label' })
-    out[key] = value
-  }
-  if (!Object.keys(out).length) throw new InputError('no label given', { field: 'label' })
-  return out
-}
 
 export async function cmdLabel(node: string, labels: string[], o: TargetFlags): Promise<number> {
   const patch = parseLabelArgs(labels)

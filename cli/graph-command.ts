@@ -13,16 +13,6 @@ import { writeTextAtomic } from '../lab/state/state.js'
 import { loadTopologyFile } from '../lab/topology/index.js'
 import { EXIT, progress } from './output.js'
 
-export const GRAPH_HELP = `
-Formats: mermaid (text for Markdown viewers), dot (Graphviz), svg (laid out
-by elkjs), html (one self-contained page around the SVG: no script, no
-network). Without --format the extension of --out decides (.mmd .dot .gv
-.svg .html), else mermaid.
-
-With --topology FILE: nodes, NICs, ports, the switch, links with VLANs.
-With --name LAB (or the only lab that is up): the same, plus each port's PTP
-role, clock state and offset, and every clock's identity, parent and
-stepsRemoved; arrows show where time flows (master -> slave).`
 
 function pickFormat(format: string | undefined, out: string | undefined): GraphFormat {
   if (format === undefined) return (out && formatForFile(out)) || 'mermaid'

@@ -4,17 +4,10 @@
 import Docker from 'dockerode'
 import { dockerAvailable, IMAGES, imageStatus } from '../lab/images/images.js'
 import { buildKubeImages, checkPrefix, existingKubeImages, selectImages } from '../lab/images/kube-images.js'
-import { DEFAULT_PREFIX, KUBE_IMAGES } from '../lab/images/table.js'
+import { DEFAULT_PREFIX } from '../lab/images/table.js'
 import { checkLoadFiles, checkSaveOut, loadImages, pushImages, pushPlan, saveImages } from '../lab/images/transfer.js'
 import { EXIT, progress } from './output.js'
 
-export const imagesHelp = `
-Kubernetes images (upstream's IMG_PREFIX:<tag> scheme; --prefix, default ${DEFAULT_PREFIX}):
-${KUBE_IMAGES.map((i) => `  ${i.tag.padEnd(12)} ${i.role}\n${' '.repeat(15)}${i.contains}`).join('\n')}
-The lab's own images (docker backend): ptplab/base:bookworm (debootstrap), ptplab/node:<hash>,
-ptplab/switch:<hash>. manifests/kustomization.yaml rewrites IMG_PREFIX to ${DEFAULT_PREFIX}.`
-
-export const splitTags = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean)
 
 // No engine is a runtime condition, not bad input: exit 1 with what to do.
 async function noEngine(): Promise<boolean> {

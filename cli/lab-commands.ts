@@ -8,10 +8,12 @@ import { BACKENDS, LabExistsError, type BackendKind, type LabBackend } from '../
 import { daemonMetrics, daemonStatus } from '../lab/backends/daemon-client.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { humanReport, junitXml, suitePassed, summaryTable, type SuiteResult } from '../lab/conformance/report.js'
-import { InputError, InterruptedError } from '../lab/errors.js'
-import { defaultTopologyFile } from '../lab/paths.js'
+import { InputError } from '../lab/errors.js'
+import { interruptibly } from './interrupt.js'
+import { defaultTopologyFile, runRoot } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
+import { trueOffsetOf } from '../lab/conformance/servo.js'
 import { labNodeNames } from '../lab/backends/assemble.js'
 import { switchPorts } from '../lab/switch/profile.js'
 import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
@@ -21,7 +23,10 @@ import { runJson } from '../lab/report/json.js'
 import { RunRecorder } from '../lab/report/recorder.js'
 import { writeRunReport } from '../lab/report/write.js'
 import { readState } from '../lab/state/state.js'
-import { linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { clockModelOf, linkOf, loadTopologyFile, type Topology } from '../lab/topology/index.js'
+import { CLOCK_MODES, describeClock, type ClockMode } from '../lab/clock/model.js'
+import { assertIndependentClocks } from '../lab/clock/launch.js'
+import { hostClockChanges, readHostClock, type HostClock } from '../lab/clock/guard.js'
 import { EXIT, progress, UsageError } from './output.js'
 import type { KindFlags } from './kind.js'
 import { openTarget, wantsKube, type TargetFlags } from './target.js'
@@ -33,9 +38,16 @@ export function parseBackend(v: string | undefined): BackendKind {
   return b as BackendKind
 }
 
-async function upLab(backend: LabBackend, t: Topology, file: string, signal: AbortSignal): Promise<void> {
+export function parseClock(v: string | undefined, backend: BackendKind): ClockMode {
+  const c = v ?? 'shared'
+  if (!(CLOCK_MODES as readonly string[]).includes(c)) throw new InputError(`unknown clock mode ${JSON.stringify(c)} (known: ${CLOCK_MODES.join(', ')})`, { field: '--clock' })
+  if (c === 'independent' && backend !== 'netns') throw new UsageError(`--clock independent needs --backend netns (the ${backend} backend has no clock library wiring yet)`)
+  return c as ClockMode
+}
+
+async function upLab(backend: LabBackend, t: Topology, file: string, signal: AbortSignal, clock: ClockMode = 'shared'): Promise<void> {
   try {
-    await backend.up({ topology: t, topologyFile: file, progress, signal })
+    await backend.up({ topology: t, topologyFile: file, progress, signal, clock })
   } catch (e) {
     if (e instanceof LabExistsError) throw new UsageError(e.message)
     throw e
@@ -49,30 +61,6 @@ export async function loadTopology(file: string | undefined, name: string | unde
   return { t, file: f }
 }
 
-// SIGINT/SIGTERM during `fn` aborts its signal: the running step ends, up
-// rolls back, run tears down. Once aborted, the command ends as interrupted
-// (exit 130) whatever it then returns or throws (a step that failed because
-// of the interruption, an error thrown as `new Error('interrupted')`).
-export async function interruptibly<T>(fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ac = new AbortController()
-  const onSig = () => {
-    progress(ac.signal.aborted ? 'interrupted again: still cleaning up' : 'interrupted: cleaning up')
-    ac.abort()
-  }
-  process.on('SIGINT', onSig)
-  process.on('SIGTERM', onSig)
-  try {
-    const r = await fn(ac.signal)
-    if (ac.signal.aborted) throw new InterruptedError()
-    return r
-  } catch (e) {
-    if (ac.signal.aborted && !(e instanceof InterruptedError)) throw new InterruptedError('interrupted', { cause: e })
-    throw e
-  } finally {
-    process.off('SIGINT', onSig)
-    process.off('SIGTERM', onSig)
-  }
-}
 
 // The backend that brings a lab up: the kind backend with its executor.
 async function upBackend(kind: BackendKind, lab: string, o: KindFlags): Promise<LabBackend> {
@@ -92,8 +80,9 @@ async function clusterOfLab(lab: string, t: Topology, backend: LabBackend): Prom
   return openKindCluster(lab, t, progress)
 }
 
-export async function cmdUp(o: { topology?: string; name?: string; backend?: string } & KindFlags): Promise<number> {
+export async function cmdUp(o: { topology?: string; name?: string; backend?: string; clock?: string } & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
+  const clock = parseClock(o.clock, kind)
   const { t, file } = await loadTopology(o.topology, o.name)
   const backend = await upBackend(kind, t.name, o)
   if (o.dryRun) {
@@ -102,14 +91,16 @@ export async function cmdUp(o: { topology?: string; name?: string; backend?: str
   }
   const started = Date.now()
   await interruptibly(async (signal) => {
-    progress(`bringing up lab ${t.name} (${kind}) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
-    await upLab(backend, t, file, signal)
+    progress(`bringing up lab ${t.name} (${kind}, ${clock} clock) from ${file}: ${t.nodes.length} nodes, ${t.links.length} links${t.switch ? `, switch ${t.switch.name}` : ''}`)
+    await upLab(backend, t, file, signal, clock)
   })
   progress(`lab ${t.name} is up (${((Date.now() - started) / 1000).toFixed(2)} s)`)
   return EXIT.ok
 }
 
 export async function cmdDown(o: { name?: string }): Promise<number> {
+  // Before anything: a lab's namespaces, processes and run dir are root's.
+  if (process.getuid?.() !== 0) throw new Error(`ptplab down needs root: a lab's namespaces, processes and ${runRoot()} belong to root; nothing was changed (run it with sudo)`)
   const lab = await pickLab(o.name)
   const r = await downLab(lab, progress)
   const nothing = !r.processes && !r.containers && !r.namespaces.length && !r.removedDir
@@ -125,6 +116,7 @@ interface PortStatus {
   role?: string
   clockState?: string
   offsetNs?: number
+  trueOffsetNs?: number // independent clocks: ground truth against the GM
 }
 
 const nameOf = (o: Record<string, number>, v: number | undefined) => (v === undefined ? undefined : (enumName(o, v) ?? String(v)))
@@ -133,6 +125,8 @@ export async function collectStatus(lab: string) {
   const st = await readState(lab)
   if (!st) throw new UsageError(`lab "${lab}" is not up; run: ptplab up`)
   const t = st.topology
+  const backend = await backendByKind(st.backend)
+  const restarts = (await backend.restarts?.(lab)) ?? {}
   const nodes = []
   for (const n of labNodeNames(t)) {
     let ds, samples
@@ -140,7 +134,7 @@ export async function collectStatus(lab: string) {
       ds = await daemonStatus(lab, n)
       samples = parsePromText(await daemonMetrics(lab, n))
     } catch (e) {
-      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, profiles: [], ports: [] })
+      nodes.push({ node: n, daemon: `unreachable: ${(e as Error).message}`, restarts: restarts[n] ?? 0, profiles: [], ports: [] })
       continue
     }
     const obs = { metrics: { [n]: samples }, clocks: {} }
@@ -162,29 +156,34 @@ export async function collectStatus(lab: string) {
         role: nameOf(PortRole, role),
         clockState: slave ? nameOf(ClockState, clockStateOf(obs, p)) : undefined,
         offsetNs: slave ? offsetOf(obs, p) : undefined,
+        trueOffsetNs: slave ? trueOffsetOf(obs, p) : undefined,
       }
     })
     nodes.push({
       node: n,
       daemon: ds.readiness.ready ? 'ready' : `not ready: ${ds.readiness.reason}`,
+      restarts: restarts[n] ?? 0,
       profiles: ds.profiles.map((p) => ({ name: p.name, config: p.config, ifaces: p.ifaces, processes: p.processes })),
+      clock: st.clock === 'independent' ? { model: clockModelOf(t, n), servoPpb: samples.find((x) => x.name === 'ptplab_clock_servo_ppb')?.value, steps: samples.find((x) => x.name === 'ptplab_clock_steps')?.value } : undefined,
       ports,
     })
   }
   // Daemons, the switch's OVS and every port: what `test` checks first.
-  const health = st.phase === 'up' ? await new LabCluster(lab, t, await backendByKind(st.backend)).health() : { problems: [`phase ${st.phase}`], warnings: [] }
-  return { lab, phase: st.phase, createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, nodes }
+  const health = st.phase === 'up' ? await new LabCluster(lab, t, backend).health() : { problems: [`phase ${st.phase}`], warnings: [] }
+  return { lab, phase: st.phase, clock: st.clock ?? 'shared', createdAt: st.createdAt, topologyFile: st.topologyFile, healthy: health.problems.length === 0, problems: health.problems, warnings: health.warnings, nodes }
 }
 
 export function statusText(s: Awaited<ReturnType<typeof collectStatus>>): string {
-  const out = [`lab ${s.lab} (${s.phase}, since ${s.createdAt})`]
+  const out = [`lab ${s.lab} (${s.phase}, ${s.clock} clock, since ${s.createdAt})`]
   for (const n of s.nodes) {
-    out.push(`${n.node}: daemon ${n.daemon}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    out.push(`${n.node}: daemon ${n.daemon}${n.restarts ? ` (restarted ${n.restarts}x)` : ''}; profiles: ${n.profiles.map((p) => `${p.name} (${p.config})`).join(', ') || 'none'}`)
+    if (n.clock) out.push(`  clock ${describeClock(n.clock.model)}; servo ${n.clock.servoPpb !== undefined ? `${Math.round(n.clock.servoPpb)} ppb` : '-'}, ${n.clock.steps ?? 0} steps`)
     for (const p of n.ports)
       out.push(
-        `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}`.trimEnd(),
+        `  ${p.port.padEnd(15)} ${p.link.padEnd(22)} ${(p.role ?? '-').padEnd(10)} ${(p.clockState ?? '').padEnd(9)} ${p.offsetNs !== undefined ? `${p.offsetNs} ns` : ''}${p.trueOffsetNs !== undefined ? ` (true ${Math.round(p.trueOffsetNs)} ns)` : ''}`.trimEnd(),
       )
   }
+  for (const w of s.warnings) out.push(`warning: ${w}`)
   out.push(s.healthy ? 'healthy' : `NOT HEALTHY:\n  ${s.problems.join('\n  ')}`)
   return out.join('\n') + '\n'
 }
@@ -240,7 +239,9 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
   const human = (text: string) => void (out.json ? process.stderr : process.stdout).write(text + '\n')
   const report = out.report ? resolve(out.report) : undefined
   // A report links its logs: collected into DIR/logs unless COLLECT_POD_LOGS chose a place.
-  const settings = report && !s.logs ? { ...s, logs: { dir: join(report, 'logs'), markers: true } } : s
+  const logged = report && !s.logs ? { ...s, logs: { dir: join(report, 'logs'), markers: true } } : s
+  // Ground truth and the servo window exist on a lab's own clocks only.
+  const settings = target.topology && target.clock === 'independent' ? { ...logged, clock: target.clock } : logged
   if (report) await mkdir(report, { recursive: true })
   const recorder =
     report || out.json
@@ -305,7 +306,7 @@ export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): 
     let target: RunTarget = { cluster, lab: cluster.description, clock: 'independent' }
     if (!wantsKube(o)) {
       const lab = await pickLab(o.name)
-      target = { cluster, lab, topology: await loadRunningLab(lab), clock: 'shared' }
+      target = { cluster, lab, topology: await loadRunningLab(lab), clock: (await readState(lab))?.clock ?? 'shared' }
     }
     const rs = await interruptibly((signal) => runSuites(target, settings, o, signal))
     return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
@@ -314,22 +315,27 @@ export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): 
   }
 }
 
-export async function cmdRun(o: { mode?: string; topology?: string; name?: string; keep?: boolean; backend?: string } & RunOutputs & KindFlags): Promise<number> {
+export async function cmdRun(o: { mode?: string; topology?: string; name?: string; keep?: boolean; backend?: string; clock?: string } & RunOutputs & KindFlags): Promise<number> {
   const kind = parseBackend(o.backend)
+  const clock = parseClock(o.clock, kind)
   const settings = await testSettings(o.mode)
   const { modes } = settings
   const { t, file } = await loadTopology(o.topology, o.name)
   const started = Date.now()
+  let hostBefore: HostClock | undefined
   const rs = await interruptibly(async (signal) => {
-    progress(`bringing up lab ${t.name} (${kind}) from ${file}`)
+    progress(`bringing up lab ${t.name} (${kind}, ${clock} clock) from ${file}`)
     // A failed up rolls itself back; only a lab we brought up is torn down.
     const backend = await upBackend(kind, t.name, { ...o, dryRun: undefined })
-    await upLab(backend, t, file, signal)
+    // Independent clocks: the host clock's state before and after, always.
+    if (clock === 'independent') await assertIndependentClocks()
+    hostBefore = clock === 'independent' ? await readHostClock() : undefined
+    await upLab(backend, t, file, signal, clock)
     progress(`lab ${t.name} is up`)
     try {
       const cluster = await clusterOfLab(t.name, t, backend)
       try {
-        return await runSuites({ cluster, lab: t.name, topology: t, clock: 'shared' }, settings, o, signal)
+        return await runSuites({ cluster, lab: t.name, topology: t, clock }, settings, o, signal)
       } finally {
         await cluster.close()
       }
@@ -338,8 +344,15 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)
     }
   })
-  const ok = rs.length === modes.length && rs.every(suitePassed)
-  ;(o.json ? process.stderr : process.stdout).write(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
+  let hostOk = true
+  const say = (text: string) => void (o.json ? process.stderr : process.stdout).write(text)
+  if (hostBefore) {
+    const changes = hostClockChanges(hostBefore, await readHostClock())
+    hostOk = changes.length === 0
+    say(hostOk ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
+  }
+  const ok = hostOk && rs.length === modes.length && rs.every(suitePassed)
+  say(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed
 }
 

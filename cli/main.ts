@@ -2,17 +2,43 @@
 // it down. Thin entry point: every command lives in lab/.
 import { Command, Option } from 'commander'
 import { MODES } from '../lab/conformance/modes.js'
-import { cmdDown, cmdList, cmdRun, cmdStatus, cmdTest, cmdUp } from './lab-commands.js'
 import { exitCodeFor, reportError } from './output.js'
-import { cmdApply, cmdDelete, cmdGet, cmdLabel, collectNodeLabel } from './cluster-commands.js'
-import { cmdConfigpair } from './configpair-command.js'
-import { cmdDiscover } from './discover-command.js'
-import { cmdGraph, GRAPH_HELP } from './graph-command.js'
-import { cmdImagesBuild, cmdImagesLoad, cmdImagesPush, cmdImagesSave, imagesHelp, splitTags } from './images-command.js'
-import { cmdSolve } from './solve-command.js'
-import { contextOpt, kubeconfigOpt } from './target.js'
-import { cmdProfiles, cmdReplayLog, collectLabel } from './tool-commands.js'
+import { collectLabel, collectNodeLabel, contextOpt, GRAPH_HELP, imagesHelp, kubeconfigOpt, splitTags } from './options.js'
 import { addVmCommands } from './vm-command.js'
+
+// Each command's module is loaded when the command runs, so `--help`, input
+// errors and light commands do not pay for Docker, zx or the metrics
+// registry (a few hundred ms per start).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Handler = (...a: any[]) => Promise<number>
+const lazy =
+  <M, K extends keyof M>(load: () => Promise<M>, name: K): Handler =>
+  async (...a) =>
+    ((await load())[name] as Handler)(...a)
+const labCmds = () => import('./lab-commands.js')
+const clusterCmds = () => import('./cluster-commands.js')
+const imageCmds = () => import('./images-command.js')
+const toolCmds = () => import('./tool-commands.js')
+const cmdUp = lazy(labCmds, 'cmdUp')
+const cmdList = lazy(labCmds, 'cmdList')
+const cmdStatus = lazy(labCmds, 'cmdStatus')
+const cmdTest = lazy(labCmds, 'cmdTest')
+const cmdDown = lazy(labCmds, 'cmdDown')
+const cmdRun = lazy(labCmds, 'cmdRun')
+const cmdApply = lazy(clusterCmds, 'cmdApply')
+const cmdDelete = lazy(clusterCmds, 'cmdDelete')
+const cmdGet = lazy(clusterCmds, 'cmdGet')
+const cmdLabel = lazy(clusterCmds, 'cmdLabel')
+const cmdImagesBuild = lazy(imageCmds, 'cmdImagesBuild')
+const cmdImagesLoad = lazy(imageCmds, 'cmdImagesLoad')
+const cmdImagesPush = lazy(imageCmds, 'cmdImagesPush')
+const cmdImagesSave = lazy(imageCmds, 'cmdImagesSave')
+const cmdProfiles = lazy(toolCmds, 'cmdProfiles')
+const cmdReplayLog = lazy(toolCmds, 'cmdReplayLog')
+const cmdGraph = lazy(() => import('./graph-command.js'), 'cmdGraph')
+const cmdDiscover = lazy(() => import('./discover-command.js'), 'cmdDiscover')
+const cmdSolve = lazy(() => import('./solve-command.js'), 'cmdSolve')
+const cmdConfigpair = lazy(() => import('./configpair-command.js'), 'cmdConfigpair')
 
 const program = new Command('ptplab')
   .description(
@@ -35,6 +61,8 @@ const kindOpts = (c: Command) =>
     .option('--provider <p>', 'kind: docker or podman (default: $KIND_EXPERIMENTAL_PROVIDER, else docker)')
     .option('--registry', "kind: kind's local registry recipe (kind-registry on 127.0.0.1:5001) instead of kind load")
     .option('--links <kind>', 'kind: auto (netdevsim where the kernel has it, else veth), veth, netdevsim, netdevsim-patched')
+const clockOpt = () =>
+  new Option('--clock <mode>', 'shared: every node on the host clock, never steered; independent: every node its own virtual clock that its ptp4l steers (netns backend; docs/clocks.md)').default('shared')
 const nameOpt = () => new Option('--name <lab>', 'lab name (default: the only lab that is up)')
 const modeOpt = () =>
   new Option('--mode <modes>', `test modes, comma separated: ${MODES.join(', ')} (default: $PTP_TEST_MODE, else oc)`)
@@ -82,6 +110,7 @@ program
   .option('--topology <file>', 'topology YAML (default: topologies/default.yaml, the upstream 3-worker layout)')
   .option('--name <lab>', 'lab name (default: the name in the topology file)')
   .addOption(backendOpt())
+  .addOption(clockOpt())
   .option('--dry-run', 'kind: print the ordered plan (every command, API call and wait, with its done-check and undo) and change nothing')
   .addHelpText(
     'after',
@@ -138,6 +167,7 @@ program
   .option('--junit <file>', 'write a JUnit XML report')
   .option('--keep', 'leave the lab running afterwards')
   .addOption(backendOpt())
+  .addOption(clockOpt())
   .addOption(reportOpt())
   .addOption(jsonOpt())
   .addHelpText('after', envHelp + reportHelp)

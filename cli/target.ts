@@ -1,7 +1,6 @@
 // Which cluster a command works on: a lab on this host (--name, default the
 // only one that is up), or a Kubernetes cluster (--kubeconfig [FILE],
 // --context NAME; FILE defaults to $KUBECONFIG, then ~/.kube/config).
-import { Option } from 'commander'
 import { openLabCluster } from '../lab/cluster/index.js'
 import type { Cluster } from '../lab/cluster/types.js'
 import { loadRunningLab, pickLab } from '../lab/state/labs.js'
@@ -13,9 +12,6 @@ export interface TargetFlags {
   context?: string
 }
 
-export const kubeconfigOpt = () =>
-  new Option('--kubeconfig [file]', 'work on a Kubernetes cluster instead of a lab (file default: $KUBECONFIG, then ~/.kube/config)')
-export const contextOpt = () => new Option('--context <name>', "the kubeconfig context (default: its current context); implies --kubeconfig")
 
 export const wantsKube = (o: TargetFlags) => o.kubeconfig !== undefined || o.context !== undefined
 

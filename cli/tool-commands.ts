@@ -1,8 +1,6 @@
 // Offline tools: what profiles a node gets, and what metrics a log produces.
 import { basename } from 'node:path'
-import { InputError } from '../lab/errors.js'
 import { INPUTS, readInputFile } from '../lab/input.js'
-import { quote } from '../lab/text.js'
 import { loadPtpConfigFiles } from '../lab/operator/ptpconfig.js'
 import { resolveNodeProfiles } from '../lab/operator/resolve.js'
 import { PtpExporter } from '../lab/ptp/exporter.js'
@@ -10,13 +8,6 @@ import { getOption, interfacesOf, parsePtp4lConf } from '../lab/ptp/ptp4l-conf.j
 import { EXIT } from './output.js'
 
 // --label KEY or KEY=VALUE, repeatable.
-export function collectLabel(v: string, acc: Record<string, string>): Record<string, string> {
-  const i = v.indexOf('=')
-  const key = i < 0 ? v : v.slice(0, i)
-  if (!/^[A-Za-z0-9]([A-Za-z0-9._/-]*[A-Za-z0-9])?$/.test(key))
-    throw new InputError(`invalid label key ${quote(key)}`, { field: '--label' })
-  return { ...acc, [key]: i < 0 ? '' : v.slice(i + 1) }
-}
 
 export async function cmdProfiles(files: string[], o: { node: string; label: Record<string, string> }): Promise<number> {
   const configs = await loadPtpConfigFiles(files)

@@ -1,7 +1,7 @@
 // The node daemon: watches <profile-path>/<node>, renders ptp4l configs,
 // supervises ptp4l/phc2sys and turns their log lines into metrics. The same
 // contract as upstream's linuxptp daemon (docs/upstream.md#daemon).
-import { existsSync } from 'node:fs'
+import { existsSync, watch, type FSWatcher } from 'node:fs'
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { INPUTS, readInputFile } from '../lab/input.js'
@@ -12,13 +12,19 @@ import type { PtpProfile } from '../lab/ptp/types.js'
 import { pmc } from './pmc.js'
 import type { Trouble } from './output.js'
 import { Supervised } from './supervisor.js'
+import { TrueOffsetMetrics } from './truth.js'
 
 export interface DaemonOptions {
   node: string
   profilePath: string
   runDir: string
   updateIntervalMs: number
+  watch?: boolean // also re-read at once when the profile dir reports a change (inotify)
   sharedClock: boolean
+  disciplineSystemClock?: boolean // phc2sys may set CLOCK_REALTIME
+  // Independent clocks: this node's clock state file (its processes run on
+  // it: childEnv) and the map clock identity -> state file for ground truth.
+  clock?: { state: string; map: Record<string, string>; childEnv: Record<string, string> }
   restartDelayMs: number
   pmcIntervalMs: number
   wrapper: string[] // e.g. ['setpriv', '--pdeathsig', 'TERM', '--'] or []
@@ -35,6 +41,7 @@ interface Running {
 
 export class Daemon {
   readonly exporter: PtpExporter
+  private readonly truth?: TrueOffsetMetrics
   private lastBytes?: string
   private running: Running[] = []
   private lastError?: string
@@ -45,6 +52,7 @@ export class Daemon {
 
   constructor(readonly o: DaemonOptions) {
     this.exporter = new PtpExporter({ node: o.node })
+    if (o.clock) this.truth = new TrueOffsetMetrics(this.exporter.registry, o.node, o.clock.state, o.clock.map)
   }
 
   get profileFile(): string {
@@ -55,7 +63,27 @@ export class Daemon {
     await mkdir(this.o.runDir, { recursive: true })
     await this.poll()
     this.timers.push(setInterval(() => void this.poll(), this.o.updateIntervalMs))
+    if (this.o.watch) this.watchProfiles()
     this.timers.push(setInterval(() => void this.pollPmc(), this.o.pmcIntervalMs))
+    if (this.truth) this.timers.push(setInterval(() => void this.truth?.refresh(), 250))
+  }
+
+  // Where the writer replaces the file (write, then rename), a change is
+  // seen at once and the interval poll is only the fallback (a lost event,
+  // a directory made later). Events of other nodes' files are ignored. In
+  // a pod the ConfigMap volume changes by kubelet renaming a new `..data`
+  // symlink over the old one (<node> -> ..data/<node> stays): that rename
+  // is the change.
+  private watcher?: FSWatcher
+  private watchProfiles(): void {
+    try {
+      this.watcher = watch(this.o.profilePath, { persistent: false }, (_ev, name) => {
+        if (name === null || name === this.o.node || name === '..data') void this.poll()
+      })
+      this.watcher.on('error', () => this.watcher?.close())
+    } catch (e) {
+      this.o.log(`warning: cannot watch ${this.o.profilePath} (${(e as Error).message}); polling every ${this.o.updateIntervalMs / 1000} s`)
+    }
   }
 
   // Reads the profile file; applies it when its bytes changed. A missing file
@@ -74,7 +102,7 @@ export class Daemon {
     let profiles: PtpProfile[]
     try {
       profiles = parseProfileFile(bytes, this.profileFile)
-      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock })
+      plans = planProfiles(profiles, { runDir: this.o.runDir, sharedClock: this.o.sharedClock, virtualClock: !!this.o.clock, disciplineSystemClock: this.o.disciplineSystemClock })
     } catch (e) {
       return this.reject(`invalid profile file: ${(e as Error).message}`)
     }
@@ -118,15 +146,19 @@ export class Daemon {
       this.o.log(`Phc2sysOpts: ${p.phc2sysOpts ?? ''}`)
     }
     this.o.log('------------------------------------')
+    for (const plan of plans) if (plan.skipped) this.o.log(`profile ${plan.profileName}: ${plan.skipped}`)
     await Promise.all(plans.map((plan, i) => rename(staged[i]!, plan.configPath))).catch(unstage)
     for (const plan of plans) {
       this.exporter.registerConfig(plan.configName, plan.ifaces)
       const r: Running = { plan, children: [], seenEvent: false }
+      // Independent clocks: each ptp4l instance (a NIC) its own clock.
+      const env = this.truth && this.o.clock ? { ...this.o.clock.childEnv, VCLOCK_STATE: await this.truth.stateFor(plan.index) } : undefined
+      if (env) this.truth!.add(plan.configName, env.VCLOCK_STATE, plan.ifaces)
       for (const pp of plan.processes) {
         const program = pp.process
         const argv = [...this.o.wrapper, ...(pp.sched ? ['chrt', '-f', String(pp.sched.priority)] : []), program, ...pp.args]
         const child: Supervised = new Supervised(
-          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs },
+          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs, ...(env && { env }) },
           {
             onLine: (line) => {
               this.o.out(line)
@@ -177,8 +209,10 @@ export class Daemon {
     for (const r of this.running) {
       if (!r.children[0]?.running) continue
       try {
-        const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'])
-        const cls = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields['gm.ClockClass']
+        const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'], 3000, this.o.clock?.childEnv)
+        const parent = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields
+        const cls = parent?.['gm.ClockClass']
+        if (parent?.grandmasterIdentity) this.truth?.setGrandmaster(r.plan.configName, parent.grandmasterIdentity)
         if (cls !== undefined) this.exporter.setClockClass('ptp4l', r.plan.configName, Number(cls))
       } catch {
         /* ptp4l busy or restarting: next round */
@@ -192,6 +226,7 @@ export class Daemon {
     await Promise.all(old.flatMap((r) => r.children.map((c) => c.stop())))
     for (const r of old) {
       this.exporter.forgetConfig(r.plan.configName)
+      this.truth?.forget(r.plan.configName)
       await rm(r.plan.configPath, { force: true })
     }
   }
@@ -199,6 +234,7 @@ export class Daemon {
   async shutdown(): Promise<void> {
     this.stopped = true
     for (const t of this.timers) clearInterval(t)
+    this.watcher?.close()
     await this.applying
     await this.stopAll()
   }
@@ -229,6 +265,7 @@ export class Daemon {
     return {
       node: this.o.node,
       sharedClock: this.o.sharedClock,
+      clock: this.truth?.status() ?? null,
       readiness: this.readiness(),
       lastError: this.lastError ?? null,
       output: this.o.outputTroubles?.() ?? [],

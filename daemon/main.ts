@@ -3,9 +3,14 @@
 // upstream's daemon; see `--help`.
 import { Command, InvalidArgumentError } from 'commander'
 import { existsSync } from 'node:fs'
-import { Daemon } from './daemon.js'
+import { readFile } from 'node:fs/promises'
+import { assertIndependentClocks, CAP_DROP, clockEnv } from '../lab/clock/launch.js'
+import { readStateFile } from '../lab/clock/state.js'
+import { Daemon, type DaemonOptions } from './daemon.js'
 import { listen, parseListen } from './listen.js'
+import * as k8s from '@kubernetes/client-node'
 import { discoverNics } from './nics.js'
+import { reportDevicesUntilDone } from './nodeptpdevice.js'
 import { DaemonOutput, RotatingFile, stdioSink } from './output.js'
 
 const seconds = (v: string) => {
@@ -32,14 +37,21 @@ const program = new Command('ptplab-daemon')
   .option('--node-name <name>', 'node whose profile file to read (default: $NODE_NAME)')
   .option('--profile-path <dir>', 'directory holding one profile file per node', '/etc/linuxptp')
   .option('--update-interval <s>', 'how often to re-read the profile file, seconds', seconds, 30)
+  .option('--watch', 'also re-read the profile file as soon as its directory reports a change (inotify)', false)
   .option('--run-dir <dir>', 'where ptp4l.N.config files and sockets go', '/var/run')
   .option('--metrics-listen <addr>', 'metrics endpoint: host:port, :port or unix:/path', ':9091')
   .option('--ready-listen <addr>', 'readiness endpoint (/ready, /status): host:port or unix:/path', ':8081')
   .option('--shared-clock', 'all nodes share one host clock: never discipline it (free_running, no phc2sys)', false)
+  .option('--discipline-system-clock', 'let phc2sys set CLOCK_REALTIME (off: a phc2sys that would is not started, since lab and kind nodes share their host\'s clock)', false)
+  .option('--clock-state <file>', 'independent clocks: run ptp4l/pmc on this node clock (the clock library preloaded, CAP_SYS_TIME dropped)')
+  .option('--clock-map <file>', 'independent clocks: JSON map clock identity -> clock state file, for the true offset metric')
   .option('--restart-delay <s>', 'delay before restarting a crashed process, seconds', seconds, 1)
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
   .option('--log-file <path>', 'also append all output (own messages and ptp4l/phc2sys lines) to this file')
   .option('--log-max-bytes <size>', 'rotate --log-file at this size: it becomes <path>.1 (one rotated file kept)', bytes, 10 * 1024 ** 2)
+  .option('--kubeconfig <file>', 'report NICs into the NodePtpDevice through this kubeconfig (in a pod: the service account)')
+  .option('--namespace <ns>', 'namespace of the NodePtpDevice (default: $NAME_SPACE, else openshift-ptp)')
+  .option('--no-report-devices', 'do not write the NodePtpDevice status, even in a pod')
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
@@ -47,14 +59,21 @@ const o = program.opts<{
   nodeName?: string
   profilePath: string
   updateInterval: number
+  watch: boolean
   runDir: string
   metricsListen: string
   readyListen: string
   sharedClock: boolean
+  disciplineSystemClock: boolean
+  clockState?: string
+  clockMap?: string
   restartDelay: number
   pmcInterval: number
   logFile?: string
   logMaxBytes: number
+  kubeconfig?: string
+  namespace?: string
+  reportDevices: boolean
 }>()
 
 const node: string =
@@ -84,15 +103,35 @@ setInterval(() => output.retry(), 5000).unref()
 // ptp4l/phc2sys die with it instead of running on as orphans.
 const wrapper = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
 
+// Independent clocks: refused before any ptp4l starts unless the library,
+// the state file and a working CAP_SYS_TIME drop are all there (a ptp4l
+// without them would steer the host clock).
+let clock: DaemonOptions['clock']
+if (o.clockState) {
+  if (o.sharedClock) program.error('error: --clock-state and --shared-clock exclude each other', { exitCode: 2 })
+  try {
+    if (!wrapper) throw new Error('setpriv is missing (util-linux): CAP_SYS_TIME cannot be dropped')
+    await assertIndependentClocks(wrapper)
+    await readStateFile(o.clockState)
+    const map = o.clockMap ? (JSON.parse(await readFile(o.clockMap, 'utf8')) as Record<string, string>) : {}
+    clock = { state: o.clockState, map, childEnv: clockEnv(o.clockState) }
+  } catch (e) {
+    program.error(`error: refusing independent clock mode: ${(e as Error).message}`, { exitCode: 2 })
+  }
+}
+
 const daemon = new Daemon({
   node,
   profilePath: o.profilePath,
   runDir: o.runDir,
   updateIntervalMs: o.updateInterval * 1000,
+  watch: o.watch,
   sharedClock: o.sharedClock,
+  disciplineSystemClock: o.disciplineSystemClock,
+  clock,
   restartDelayMs: o.restartDelay * 1000,
   pmcIntervalMs: o.pmcInterval * 1000,
-  wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', '--'] : [],
+  wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', ...(clock ? CAP_DROP : []), '--'] : [],
   log,
   out: (line) => output.out(line),
   outputTroubles: () => output.troubles(),
@@ -100,7 +139,24 @@ const daemon = new Daemon({
 
 log(`resync period set to: ${o.updateInterval} [s]`)
 log(`linuxptp profile path set to: ${o.profilePath}`)
-log(`PTP capable NICs: [${(await discoverNics()).join(' ')}]`)
+const devices = await discoverNics()
+log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
+
+// In a pod (kubelet sets KUBERNETES_SERVICE_HOST) or with --kubeconfig:
+// the NICs go into the node's NodePtpDevice status, in the background.
+const reporting = new AbortController()
+const inCluster = !!process.env.KUBERNETES_SERVICE_HOST
+if (o.reportDevices && (o.kubeconfig || inCluster)) {
+  const kc = new k8s.KubeConfig()
+  try {
+    if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)
+    else kc.loadFromCluster()
+    const namespace = o.namespace ?? process.env.NAME_SPACE ?? 'openshift-ptp'
+    void reportDevicesUntilDone({ kc, namespace, node, devices, retryMs: 10_000, signal: reporting.signal, log })
+  } catch (e) {
+    log(`warning: no NodePtpDevice report: cannot load kubeconfig: ${(e as Error).message}`)
+  }
+}
 
 const metrics = await listen(metricsAddr, async (req, res) => {
   if (req.url !== '/metrics') {
@@ -124,6 +180,7 @@ const shutdown = async (sig: string) => {
   if (shuttingDown) return
   shuttingDown = true
   log(`received ${sig}, stopping children`)
+  reporting.abort()
   await daemon.shutdown()
   metrics.close()
   ready.close()

@@ -16,6 +16,7 @@ export interface SupervisedSpec {
   config: string // ptp4l.N.config
   argv: string[] // full argv including the program (already wrapped)
   restartDelayMs: number
+  env?: Record<string, string> // added to the daemon's environment
 }
 
 export class Supervised {
@@ -39,7 +40,8 @@ export class Supervised {
   start(): void {
     if (this.stopping) return
     const [cmd, ...args] = this.spec.argv
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'] })
+    const env = this.spec.env ? { ...process.env, ...this.spec.env } : undefined
+    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env })
     this.child = child
     for (const s of [child.stdout, child.stderr]) createInterface({ input: s! }).on('line', (l) => this.hooks.onLine(l))
     child.once('spawn', () => this.hooks.onStart(child.pid!))

@@ -29,6 +29,8 @@ export const INPUTS = {
   profile: { what: 'profile file', maxBytes: 1 * MiB },
   ptp4lConfig: { what: 'ptp4l config', maxBytes: 1 * MiB },
   log: { what: 'log file', maxBytes: 256 * MiB },
+  // The webhook's serving certificate and key (a mounted Secret).
+  tlsFile: { what: 'TLS file', maxBytes: 64 * KiB },
 } as const satisfies Record<string, InputKind>
 
 export function formatBytes(n: number): string {

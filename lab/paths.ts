@@ -43,6 +43,8 @@ export function labPaths(lab: string) {
     ptpConfigs: join(dir, 'cluster', 'ptpconfigs'),
     labels: join(dir, 'cluster', 'labels.json'),
     tmp: join(dir, 'tmp'),
+    // Independent clocks: clock identity -> that node's clock state file.
+    clockMap: join(dir, 'clocks.json'),
   }
 }
 export type LabPaths = ReturnType<typeof labPaths>

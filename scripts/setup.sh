@@ -57,3 +57,4 @@ fi
 
 log "building"
 npx tsc -p tsconfig.json
+bash scripts/build-native.sh

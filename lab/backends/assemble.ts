@@ -1,20 +1,24 @@
 // How a lab is put together, whatever the nodes are (namespaces or
 // containers): nodes, links, unplugged ports, the switch, fixed profiles,
 // the operator's first reconcile, daemons. Backends supply the primitives.
-import { mkdir, readFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { chmod, mkdir, readFile } from 'node:fs/promises'
+import { dirname, join } from 'node:path'
 import { InterruptedError } from '../errors.js'
 import { reconcile } from '../store/store.js'
-import { configPair, hex2, type NsRef } from '../links/configpair.js'
+import { hex2, vethPairs, type NsRef, type VethPair } from '../links/configpair.js'
 import { externalGmProfiles } from '../profiles/external-gm.js'
 import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
 import { StateRecorder, writeJsonAtomic, type Resource } from '../state/state.js'
 import { addNetns } from '../sys/netns.js'
+import { mapLimit } from '../sys/limit.js'
 import type { Spawned } from '../sys/spawn.js'
 import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
 import { allPorts, grandmasterNodes, macFor, type Topology } from '../topology/index.js'
 import { waitDaemonsReady } from './daemon-client.js'
+import { writeClockStates } from './clocks.js'
+import { stateFileOf } from '../clock/truth.js'
+import type { ClockMode } from '../clock/model.js'
 import type { LabBackend, UpOptions } from './types.js'
 
 export interface LinkEnd {
@@ -32,26 +36,13 @@ export interface LabOps {
   startDaemon(node: string, argv: string[], logFile: string): Promise<void> // argv without the node binary
 }
 
-// One link: a veth pair made by configpair (the same code as the script),
-// ends named and addressed as the topology says, both up.
-// configpair's IDs only name its default MACs (ours are explicit): any two
-// distinct bytes per pair do.
-let pairs = 0
-export async function wireVeth(a: LinkEnd, nsA: NsRef, b: LinkEnd, nsB: NsRef, o: { bDown?: boolean } = {}): Promise<void> {
-  const n = pairs++ % 128
-  await configPair({
-    kind: 'veth', id1: 2 * n, id2: 2 * n + 1, ifname1: a.name, ifname2: b.name, ns1: nsA, ns2: nsB, mac1: a.mac, mac2: b.mac,
-    end2Down: o.bDown,
-  })
-}
-
 export const unpluggedMac = (i: number) => `02:00:00:ff:${hex2((i >> 8) & 0xff)}:${hex2(i & 0xff)}`
 
 export const labNodeNames = (t: Topology) => [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
 
 // Infrastructure (switch, external GMs) reads fixed profiles the operator
 // never touches; cluster nodes read the operator's profile dir.
-export function daemonArgv(t: Topology, node: string): string[] {
+export function daemonArgv(t: Topology, node: string, clock: ClockMode = 'shared'): string[] {
   const p = labPaths(t.name)
   const fixed = node === t.switch?.name || !!t.nodes.find((x) => x.name === node)?.grandmaster
   return [
@@ -59,10 +50,15 @@ export function daemonArgv(t: Topology, node: string): string[] {
     '--node-name', node,
     '--profile-path', fixed ? p.fixedProfiles : p.profiles,
     '--run-dir', p.nodeRun(node),
-    '--update-interval', '0.5',
+    // The lab writes profile files itself (write, then rename): the daemon
+    // sees each change at once through inotify; the poll is the fallback.
+    '--update-interval', '5',
+    '--watch',
     '--metrics-listen', `unix:${p.metricsSock(node)}`,
     '--ready-listen', `unix:${p.readySock(node)}`,
-    '--shared-clock',
+    ...(clock === 'independent'
+      ? ['--clock-state', stateFileOf(p.nodeRun(node)), '--clock-map', p.clockMap, '--pmc-interval', '1']
+      : ['--shared-clock']),
   ]
 }
 
@@ -87,7 +83,12 @@ export async function upWithRollback(
 ): Promise<void> {
   const t = o.topology
   const p = labPaths(t.name)
-  await mkdir(p.dir, { recursive: true })
+  // The lab's state, logs and configs are root's alone: the lab dir is 0700,
+  // and what is made while building (by ptplab and by the daemons, ptp4l and
+  // OVS it starts, which inherit the mask) is 0600/0700.
+  await mkdir(dirname(p.dir), { recursive: true, mode: 0o755 })
+  await mkdir(p.dir, { recursive: true, mode: 0o700 })
+  await chmod(p.dir, 0o700)
   const rec = new StateRecorder({
     version: 1,
     lab: t.name,
@@ -95,18 +96,53 @@ export async function upWithRollback(
     phase: 'creating',
     topologyFile: o.topologyFile,
     topology: t,
+    ...(o.clock === 'independent' && { clock: o.clock }),
     createdAt: new Date().toISOString(),
     resources: [{ kind: 'dir', path: p.dir }],
   })
-  await rec.save()
+  const umask = process.umask(0o077)
   try {
+    await rec.save()
     await build(rec)
     await rec.setPhase('up')
   } catch (e) {
     o.progress(`up failed, rolling back: ${(e as Error).message}`)
     await backend.down(t.name, o.progress)
     throw e
+  } finally {
+    process.umask(umask)
   }
+}
+
+// Every veth the lab needs: one per link, and one per unlinked port whose
+// far end sits down in a holding namespace, so the port exists with
+// NO-CARRIER like a NIC port without a cable (never brought up: a carrier
+// that went away would show late, the kernel's link watch delays operstate
+// changes by up to a second).
+async function labVethPairs(t: Topology, ops: LabOps): Promise<VethPair[]> {
+  const pairs: VethPair[] = []
+  const linked = new Set<string>()
+  const add = async (a: LinkEnd, b: LinkEnd, nsB?: NsRef, end2Down?: boolean) =>
+    pairs.push({ ifname1: a.name, ifname2: b.name, ns1: await ops.nsOf(a.node), ns2: nsB ?? (await ops.nsOf(b.node)), mac1: a.mac, mac2: b.mac, end2Down })
+  for (const l of t.links) {
+    if (l.a.kind !== 'port') throw new Error(`link ${l.index}: first endpoint must be a node port`)
+    linked.add(`${l.a.node}:${l.a.port}`)
+    const a = { node: l.a.node, name: l.a.port, mac: macFor(t, l.a.node, portIndex(t, l.a.node, l.a.port)) }
+    if (l.b.kind === 'switch') await add(a, { node: t.switch!.name, name: l.switchPort!, mac: macFor(t, 'switch', l.index) })
+    else {
+      linked.add(`${l.b.node}:${l.b.port}`)
+      await add(a, { node: l.b.node, name: l.b.port, mac: macFor(t, l.b.node, portIndex(t, l.b.node, l.b.port)) })
+    }
+  }
+  const loose = allPorts(t).filter((pt) => !linked.has(`${pt.node}:${pt.name}`))
+  if (loose.length) {
+    const holder = unpluggedNetns(t.name)
+    await ops.record({ kind: 'netns', name: holder })
+    await addNetns(holder)
+    for (const [i, pt] of loose.entries())
+      await add({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, { node: '', name: `u${i}`, mac: unpluggedMac(i) }, { netns: holder }, true)
+  }
+  return pairs
 }
 
 export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promise<void> {
@@ -121,47 +157,15 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
   await ops.createNodes(names)
 
   o.progress(`wiring ${t.links.length} links`)
-  const linked = new Set<string>()
-  const wire = async (a: LinkEnd, b: LinkEnd) => wireVeth(a, await ops.nsOf(a.node), b, await ops.nsOf(b.node))
-  for (const l of t.links) {
-    check()
-    if (l.a.kind !== 'port') throw new Error(`link ${l.index}: first endpoint must be a node port`)
-    linked.add(`${l.a.node}:${l.a.port}`)
-    const a = { node: l.a.node, name: l.a.port, mac: macFor(t, l.a.node, portIndex(t, l.a.node, l.a.port)) }
-    let b: LinkEnd
-    if (l.b.kind === 'switch') b = { node: t.switch!.name, name: l.switchPort!, mac: macFor(t, 'switch', l.index) }
-    else {
-      linked.add(`${l.b.node}:${l.b.port}`)
-      b = { node: l.b.node, name: l.b.port, mac: macFor(t, l.b.node, portIndex(t, l.b.node, l.b.port)) }
-    }
-    await wire(a, b)
-  }
-  // Unlinked ports: the far end of their veth sits down in a holding
-  // namespace, so the port exists with NO-CARRIER, like a NIC port without
-  // a cable.
-  const loose = allPorts(t).filter((pt) => !linked.has(`${pt.node}:${pt.name}`))
-  if (loose.length) {
-    const holder = unpluggedNetns(t.name)
-    await ops.record({ kind: 'netns', name: holder })
-    await addNetns(holder)
-    for (const [i, pt] of loose.entries()) {
-      check()
-      const far = { node: '', name: `u${i}`, mac: unpluggedMac(i) }
-      // The far end is never brought up: the port never had a carrier (a
-      // carrier that went away would show late: the kernel's link watch
-      // delays operstate changes by up to a second).
-      await wireVeth({ node: pt.node, name: pt.name, mac: macFor(t, pt.node, pt.index) }, await ops.nsOf(pt.node), far, { netns: holder }, { bDown: true })
-    }
-  }
-
+  check()
+  await vethPairs(await labVethPairs(t, ops))
   if (t.switch) {
     check()
     o.progress(`starting switch ${t.switch.name} (OVS userspace, ${switchPorts(t).length} ports)`)
     const sw = t.switch.name
     const ovs = new OvsSwitch(ops.switchHost(sw), p.switchDir)
     await ovs.start((name, sp) => ops.recordSpawn(sw, name, sp))
-    await ovs.addBridge()
-    for (const sp of switchPorts(t)) await ovs.addAccessPort(sp.port, sp.vlan)
+    await ovs.addBridge(switchPorts(t))
     await ovs.installFlows()
     const base = await readFile(switchPtp4lConfFile(), 'utf8')
     // A switch with no cabled port has no clock to run.
@@ -171,11 +175,15 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
   // The operator's view of an empty cluster: one (empty) profile per node.
   await reconcile(t.name, t)
 
-  o.progress(`starting ${names.length} daemons`)
-  for (const n of names) {
-    check()
-    await ops.startDaemon(n, daemonArgv(t, n), p.nodeLog(n))
+  if (o.clock === 'independent') {
+    o.progress(`independent clocks: ${names.length} clock state files`)
+    await writeClockStates(t)
   }
+  o.progress(`starting ${names.length} daemons`)
+  await mapLimit(names, 6, async (n) => {
+    check()
+    await ops.startDaemon(n, daemonArgv(t, n, o.clock), p.nodeLog(n))
+  })
   o.progress('waiting for daemons')
   await waitDaemonsReady(t.name, names, 20_000, o.signal)
 }

@@ -2,6 +2,7 @@
 // container backends plug in behind the same interface.
 import type { RunResult } from '../sys/run.js'
 import type { Topology } from '../topology/index.js'
+import type { ClockMode } from '../clock/model.js'
 
 import type { BackendKind } from '../state/state.js'
 export { BACKENDS, type BackendKind } from '../state/state.js'
@@ -13,6 +14,7 @@ export interface UpOptions {
   topologyFile?: string
   progress: Progress
   signal?: AbortSignal // aborting makes `up` roll back and throw
+  clock?: ClockMode // default shared: all nodes on the host clock
 }
 
 export interface DownReport {
@@ -32,6 +34,8 @@ export interface LabBackend {
   // Runs a program inside a node: its network namespace, /sys and files.
   // The project and the lab dir are at the same paths there as on the host.
   nodeExec(lab: string, node: string, argv: string[], o?: { timeoutMs?: number }): Promise<RunResult>
+  // How often the lab restarted each node's daemon (its supervisor).
+  restarts?(lab: string): Promise<Record<string, number>>
 }
 
 // `up` of a lab that already exists: a usage error, nothing was changed.

@@ -13,6 +13,8 @@ import type { PtpConfig } from '../operator/ptpconfig.js'
 import { labPaths } from '../paths.js'
 import { pmcGet } from '../sys/pmc.js'
 import { isAlive } from '../sys/proc.js'
+import { sleep } from '../sys/poll.js'
+import { mapLimit } from '../sys/limit.js'
 import { allPorts, clusterNodes, type Topology } from '../topology/index.js'
 import { switchPorts } from '../switch/profile.js'
 import { labL2Discover } from './lab-l2.js'
@@ -40,8 +42,8 @@ export class LabNode implements NodeHandle {
     return daemonMetrics(this.lab, this.name)
   }
 
-  async ready(): Promise<{ ready: boolean; reason: string }> {
-    const r = await httpUnix(labPaths(this.lab).readySock(this.name), '/ready', 2000)
+  async ready(timeoutMs = 2000): Promise<{ ready: boolean; reason: string }> {
+    const r = await httpUnix(labPaths(this.lab).readySock(this.name), '/ready', timeoutMs)
     return { ready: r.status === 200, reason: r.body.trim() }
   }
 
@@ -134,10 +136,14 @@ export class LabCluster implements Cluster {
     const problems: string[] = []
     const warnings: string[] = []
     const names = [...this.t.nodes.map((n) => n.name), ...(this.t.switch ? [this.t.switch.name] : [])]
-    await Promise.all(
-      names.map(async (n) => {
+    // A few nodes at a time (64 at once on 2 cores time each other out); a
+    // daemon that does not answer is asked once more before it is named.
+    await mapLimit(names, 8, async (n) => {
         try {
-          await this.handle(n).ready()
+          await this.handle(n).ready().catch(async () => {
+            await sleep(500)
+            return this.handle(n).ready(5000)
+          })
         } catch (e) {
           problems.push(`${n}: the daemon does not answer (${(e as Error).message}); see ${labPaths(this.lab).nodeLog(n)}`)
           return
@@ -148,14 +154,39 @@ export class LabCluster implements Cluster {
         const have = new Set((JSON.parse(r.stdout || '[]') as Array<{ ifname: string }>).map((l) => l.ifname))
         const missing = want.filter((p) => !have.has(p))
         if (missing.length) problems.push(`${n}: ports missing: ${missing.join(', ')}`)
-      }),
-    )
+      })
     if (this.t.switch) {
-      const pidFile = join(labPaths(this.lab).switchDir, 'ovs-vswitchd.pid')
-      const pid = existsSync(pidFile) ? Number((await readFile(pidFile, 'utf8')).trim()) : NaN
-      if (!(pid > 0 && (await isAlive(pid)))) problems.push(`${this.t.switch.name}: ovs-vswitchd is not running (see ${labPaths(this.lab).switchDir}/ovs-vswitchd.log)`)
+      const sw = this.t.switch.name
+      const dir = labPaths(this.lab).switchDir
+      for (const prog of ['ovsdb-server', 'ovs-vswitchd']) {
+        const pidFile = join(dir, `${prog}.pid`)
+        const pid = existsSync(pidFile) ? Number((await readFile(pidFile, 'utf8')).trim()) : NaN
+        if (!(pid > 0 && (await isAlive(pid)))) problems.push(`${sw}: ${prog} is not running (see ${dir}/${prog}.log)`)
+      }
+      if (switchPorts(this.t).length && !problems.some((p) => p.startsWith(`${sw}: the daemon`))) {
+        const down = await this.switchClockDown()
+        if (down) problems.push(`${sw}: the boundary clock ptp4l is not running (${down}); see ${labPaths(this.lab).nodeLog(sw)}`)
+      }
     }
-    return { problems: problems.sort(), warnings }
+    for (const [node, n] of Object.entries((await this.backend.restarts?.(this.lab)) ?? {}))
+      if (n > 0) warnings.push(`${node}: the daemon was restarted ${n} time${n === 1 ? '' : 's'} by the lab's supervisor`)
+    return { problems: problems.sort(), warnings: warnings.sort() }
+  }
+
+  // Why the switch's ptp4l is not running, or undefined when it is. The
+  // daemon restarts a crashed ptp4l after 1 s: one look more before saying so.
+  private async switchClockDown(): Promise<string | undefined> {
+    const look = async () => {
+      const st = await this.handle(this.t.switch!.name).status()
+      const procs = st.profiles.flatMap((p) => p.processes.filter((x) => x.process === 'ptp4l'))
+      if (!procs.length) return 'no profile runs'
+      const dead = procs.filter((x) => !x.running)
+      return dead.length ? `restarted ${Math.max(...dead.map((x) => x.restarts))} times` : undefined
+    }
+    const first = await look().catch((e: Error) => e.message)
+    if (!first) return undefined
+    await sleep(1500)
+    return look().catch((e: Error) => e.message)
   }
 
   ptpConfigs(): Promise<PtpConfig[]> {

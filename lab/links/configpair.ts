@@ -19,6 +19,7 @@ import { join } from 'node:path'
 import { InputError } from '../errors.js'
 import { checkName, ifName } from '../names.js'
 import { run as realRun } from '../sys/run.js'
+import { mapLimit } from '../sys/limit.js'
 
 // A network namespace: a process's (`pid`), an `ip netns` name, or a path
 // (only /proc/PID/ns/net and /run/netns/NAME, mapped to pid and name).
@@ -574,4 +575,57 @@ export async function dockerContainerNs(container: string, field = 'container'):
   const pid = info.State?.Pid
   if (!info.State?.Running || !pid) throw new Error(`Docker container ${container} is not running`)
   return { pid }
+}
+
+// ---------------------------------------------------------------- many veths at once
+// A lab's links in a few commands instead of five per link: one `ip -batch`
+// creates every pair in place (each line one atomic request, as configVeth
+// makes them), then one `ip -batch` per namespace brings its ends up. Names
+// and MACs are checked as configPair checks them before anything is made.
+export interface VethPair {
+  ifname1: string
+  ifname2: string
+  ns1: NsRef
+  ns2: NsRef
+  mac1: string
+  mac2: string
+  end2Down?: boolean
+}
+
+export function vethBatchLines(pairs: Array<VethPair & { target1: string; target2: string }>): string {
+  return pairs
+    .map((p, i) => {
+      const f = `pairs[${i}]`
+      const [a, b] = [checkIfname(p.ifname1, `${f}.ifname1`), checkIfname(p.ifname2, `${f}.ifname2`)]
+      const [m1, m2] = [checkMac(p.mac1, `${f}.mac1`), checkMac(p.mac2, `${f}.mac2`)]
+      return `link add name ${a} netns ${p.target1} address ${m1} type veth peer name ${b} netns ${p.target2} address ${m2}\n`
+    })
+    .join('')
+}
+
+export async function vethPairs(pairs: VethPair[], over: Partial<PairDeps> & { concurrency?: number } = {}): Promise<void> {
+  if (!pairs.length) return
+  const deps = pairDeps(over)
+  const resolved = new Map<string, ResolvedNs>()
+  const res = async (ref: NsRef, field: string) => {
+    const key = JSON.stringify(ref)
+    let r = resolved.get(key)
+    if (!r) resolved.set(key, (r = await resolveNs(ref, field, deps)))
+    return r
+  }
+  const ups = new Map<string, { ns: ResolvedNs; ifs: string[] }>()
+  const full = []
+  for (const [i, p] of pairs.entries()) {
+    const [n1, n2] = [await res(p.ns1, `pairs[${i}].ns1`), await res(p.ns2, `pairs[${i}].ns2`)]
+    full.push({ ...p, target1: n1.target, target2: n2.target })
+    for (const [ns, ifname, up] of [[n1, p.ifname1, true], [n2, p.ifname2, !p.end2Down]] as const) {
+      if (!up) continue
+      if (!ups.has(ns.path)) ups.set(ns.path, { ns, ifs: [] })
+      ups.get(ns.path)!.ifs.push(ifname)
+    }
+  }
+  await deps.run('ip', ['-batch', '-'], { input: vethBatchLines(full) })
+  await mapLimit([...ups.values()], over.concurrency ?? 6, ({ ns, ifs }) =>
+    deps.run('nsenter', [`--net=${ns.path}`, 'ip', '-batch', '-'], { input: ifs.map((x) => `link set dev ${x} up\n`).join('') }),
+  )
 }

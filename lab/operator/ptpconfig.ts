@@ -104,6 +104,17 @@ export function ptpConfigFromObject(raw: unknown, what: string): PtpConfig {
   }
 }
 
+// What the operator's validating webhook and its reconcile check on a
+// PtpConfig from the API server: the fields ptplab uses, then the same
+// rules (validatePtpConfig) a file gets. Throws an InputError naming `what`
+// and the field.
+export function checkPtpConfigObject(raw: unknown, what: string): PtpConfig {
+  const c = ptpConfigFromObject(raw, what)
+  validatePtpConfig(c, what)
+  origins.set(c, { file: what, line: () => undefined }) // later errors (resolve) name it too
+  return c
+}
+
 // Parses every PtpConfig document of a YAML stream, applies the CRD schema
 // and the webhook rules (validatePtpConfig). Empty documents are skipped.
 export function parsePtpConfigs(text: string, file: string): PtpConfig[] {

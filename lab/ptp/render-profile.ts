@@ -7,10 +7,18 @@ import { cliInterfaces, splitOpts } from './opts.js'
 import { checkProfileSafety } from './owned-options.js'
 import type { PtpProfile } from './types.js'
 import { excerpt, quote } from '../text.js'
+import { LAB_SERVO } from './lab-servo.js'
 
 export interface RenderOptions {
   runDir: string
   sharedClock: boolean // one-host lab: all nodes share CLOCK_REALTIME, never discipline it
+  // phc2sys may steer CLOCK_REALTIME only when this is set (the daemon's
+  // --discipline-system-clock): lab nodes, kind nodes included, share their
+  // host's kernel clock, so by default a phc2sys that would set it is not run.
+  disciplineSystemClock?: boolean
+  // Independent clocks: each node's own virtual CLOCK_REALTIME (lab/clock),
+  // which its ptp4l steers with the lab's servo settings; no PHC, so no phc2sys.
+  virtualClock?: boolean
 }
 
 export interface PlannedProcess {
@@ -30,6 +38,7 @@ export interface PlannedProfile {
   domain: number
   udsPath: string // runDir/ptp4l.N.socket
   processes: PlannedProcess[] // ptp4l first, then phc2sys
+  skipped?: string // why a configured phc2sys is not run
 }
 
 const hasPhc2sys = (p: PtpProfile) => (p.phc2sysOpts ?? '').trim() !== ''
@@ -84,9 +93,12 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
     // (summary_interval = logSyncInterval gives one "master offset" line/s).
     if (getOption(conf, 'global', 'summary_interval') === undefined && !ptp4lUser.some((a) => a.startsWith('--summary_interval'))) {
       const sync = getOption(conf, 'global', 'logSyncInterval') ?? '0'
-      conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock ? sync : '1')
+      // Independent clocks: every sample too, for the servo figures.
+      conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock || opts.virtualClock ? sync : '1')
     }
     if (opts.sharedClock) conf = setOption(conf, 'global', 'free_running', '1')
+    if (opts.virtualClock)
+      for (const [k, v] of LAB_SERVO) if (getOption(conf, 'global', k) === undefined) conf = setOption(conf, 'global', k, v)
 
     const domainText = getOption(conf, 'global', 'domainNumber') ?? '0'
     const domain = Number(domainText)
@@ -103,10 +115,12 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
     const processes: PlannedProcess[] = [
       withSched({ process: 'ptp4l', config: configName, args: ['-f', configPath, '-m', ...ptp4lUser.filter((a) => a !== '-m')] }),
     ]
-    if (hasPhc2sys(p) && !opts.sharedClock) {
+    let skipped: string | undefined
+    if (hasPhc2sys(p) && !opts.sharedClock && !opts.virtualClock) {
       const user = splitOpts(p.phc2sysOpts ?? '').filter((a) => a !== '-m')
-      const args = ['-m', ...user, '-z', udsPath, '-t', tag]
-      processes.push(withSched({ process: 'phc2sys', config: configName, args }))
+      if (!opts.disciplineSystemClock && phc2sysSetsSystemClock(user))
+        skipped = `phc2sys ${user.join(' ')} would set CLOCK_REALTIME, which this node shares with its host: not started (daemon flag --discipline-system-clock allows it)`
+      else processes.push(withSched({ process: 'phc2sys', config: configName, args: ['-m', ...user, '-z', udsPath, '-t', tag] }))
     }
 
     return {
@@ -119,8 +133,36 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
       domain,
       udsPath,
       processes,
+      ...(skipped ? { skipped } : {}),
     }
   })
+}
+
+// phc2sys's options that take a value (linuxptp 3.x/4.x getopt string).
+const PHC2SYS_WITH_VALUE = new Set('cdEfFiIlLMnNoOPRsStuz'.split(''))
+
+// Whether phc2sys with these options steers CLOCK_REALTIME: -r in automatic
+// mode, or a sink (-c) that is CLOCK_REALTIME, its default.
+export function phc2sysSetsSystemClock(args: string[]): boolean {
+  let auto = false
+  let realtime = false
+  let sink: string | undefined
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (!a.startsWith('-') || a.startsWith('--') || a === '-') continue
+    for (let j = 1; j < a.length; j++) {
+      const f = a[j]!
+      if (PHC2SYS_WITH_VALUE.has(f)) {
+        const v = j + 1 < a.length ? a.slice(j + 1) : args[++i]
+        if (f === 'c') sink = v
+        break
+      }
+      if (f === 'a') auto = true
+      if (f === 'r') realtime = true
+    }
+  }
+  if (auto) return realtime
+  return sink === undefined || sink === 'CLOCK_REALTIME'
 }
 
 // --- profile files -------------------------------------------------------

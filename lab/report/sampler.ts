@@ -13,6 +13,7 @@
 import type { NodeHandle } from '../cluster/types.js'
 import { portLive } from '../graph/live.js'
 import { parsePromText } from '../ptp/prom-text.js'
+import { trueOffsetOf } from '../conformance/servo.js'
 import type { PortSeries } from './record.js'
 
 export const SAMPLE_INTERVAL_MS = 500
@@ -60,7 +61,9 @@ export class PortSampler {
     const metrics = Object.fromEntries(texts.map(([n, text]) => [n, parsePromText(text)]))
     for (const s of this.series) {
       const p = portLive({ metrics, clocks: {} }, s)
-      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }) })
+      // independent clocks: the daemon's ground truth beside ptp4l's estimate
+      const truth = trueOffsetOf({ metrics, clocks: {} }, s)
+      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }), ...(truth !== undefined && { trueOffsetNs: truth }) })
     }
     this.rounds++
   }

@@ -8,6 +8,7 @@ export const BACKENDS = ['netns', 'docker', 'kind'] as const
 export type BackendKind = (typeof BACKENDS)[number]
 import type { Topology } from '../topology/index.js'
 import { labPaths } from '../paths.js'
+import type { ClockMode } from '../clock/model.js'
 
 export type Resource =
   | { kind: 'netns'; name: string }
@@ -24,6 +25,7 @@ export interface LabState {
   phase: 'creating' | 'up' | 'deleting'
   topologyFile?: string
   topology: Topology
+  clock?: ClockMode // absent: shared
   createdAt: string
   resources: Resource[]
 }
@@ -43,7 +45,7 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
   await mkdir(dirname(path), { recursive: true })
   const tmp = `${path}.tmp-${process.pid}`
   try {
-    await writeFile(tmp, text)
+    await writeFile(tmp, text, { mode: 0o600 })
     await rename(tmp, path)
   } catch (e) {
     await rm(tmp, { force: true })
@@ -54,15 +56,20 @@ export async function writeTextAtomic(path: string, text: string): Promise<void>
 export const writeJsonAtomic = (path: string, value: unknown) => writeTextAtomic(path, JSON.stringify(value, null, 2) + '\n')
 
 // Appends resources one at a time, persisting after each.
+// Saves are serialized: steps that run concurrently (daemons started side
+// by side) record through one recorder, and each save is of the whole state.
 export class StateRecorder {
+  private saving: Promise<void> = Promise.resolve()
   constructor(readonly state: LabState) {}
 
-  async save(): Promise<void> {
-    await writeJsonAtomic(labPaths(this.state.lab).state, this.state)
+  save(): Promise<void> {
+    const next = this.saving.catch(() => {}).then(() => writeJsonAtomic(labPaths(this.state.lab).state, this.state))
+    this.saving = next
+    return next
   }
 
-  async add(r: Resource): Promise<void> {
-    this.state.resources.push(r)
+  async add(...rs: Resource[]): Promise<void> {
+    this.state.resources.push(...rs)
     await this.save()
   }
 

@@ -35,6 +35,13 @@ export const vswitchdArgv = (dir: string) => [
 export const vsctlArgv = (dir: string, args: string[]) => ['ovs-vsctl', `--db=unix:${ovsDbSock(dir)}`, '--timeout=10', ...args]
 export const addBridgeArgs = (bridge = BRIDGE) => ['add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev']
 export const addAccessPortArgs = (port: string, vlan: number, bridge = BRIDGE) => ['add-port', bridge, port, `tag=${vlan}`]
+// The bridge and all its access ports as ONE transaction (`--` between
+// commands): vswitchd reconfigures once, not once per port (which made a
+// 128-port switch take seconds, growing with the square of the ports).
+export const bridgeWithPortsArgs = (ports: Array<{ port: string; vlan: number }>, bridge = BRIDGE) => [
+  ...addBridgeArgs(bridge),
+  ...ports.flatMap((p) => ['--', ...addAccessPortArgs(p.port, p.vlan, bridge)]),
+]
 
 // Where the switch's programs run: a namespace on the host, or a container.
 // Paths under the lab dir are the same in both.
@@ -89,13 +96,9 @@ export class OvsSwitch {
     if (vswitchd) await onSpawn('ovs-vswitchd', vswitchd)
   }
 
-  async addBridge(bridge = BRIDGE): Promise<void> {
-    await this.vsctl(addBridgeArgs(bridge))
+  async addBridge(ports: Array<{ port: string; vlan: number }> = [], bridge = BRIDGE): Promise<void> {
+    await this.vsctl(bridgeWithPortsArgs(ports, bridge))
     await pollUntil(() => existsSync(ovsMgmtSock(this.dir, bridge)), 5000, `${bridge} management socket`)
-  }
-
-  async addAccessPort(port: string, vlan: number, bridge = BRIDGE): Promise<void> {
-    await this.vsctl(addAccessPortArgs(port, vlan, bridge))
   }
 
   async installFlows(bridge = BRIDGE): Promise<void> {

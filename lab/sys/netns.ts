@@ -1,4 +1,5 @@
 // Network namespaces through iproute2 (`ip netns`), argument arrays only.
+import { mapLimit } from './limit.js'
 import { run } from './run.js'
 
 export async function listNetns(): Promise<string[]> {
@@ -12,6 +13,13 @@ export async function listNetns(): Promise<string[]> {
 export async function addNetns(name: string): Promise<void> {
   await run('ip', ['netns', 'add', name])
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up'])
+}
+
+// Many namespaces in one `ip -batch`, then their loopbacks up, a few at a time.
+export async function addNetnsMany(names: string[]): Promise<void> {
+  if (!names.length) return
+  await run('ip', ['-batch', '-'], { input: names.map((n) => `netns add ${n}\n`).join('') })
+  await mapLimit(names, 6, (n) => run('ip', ['-n', n, 'link', 'set', 'lo', 'up']))
 }
 
 export async function deleteNetns(name: string): Promise<void> {

@@ -10,28 +10,34 @@ export interface Spawned {
   startTime?: string
 }
 
-export async function spawnInNetns(opts: {
+export function spawnInNetns(opts: {
   netns: string
   cmd: string
   args: string[]
   logFile: string
   env?: Record<string, string>
 }): Promise<Spawned> {
-  mkdirSync(dirname(opts.logFile), { recursive: true })
-  const fd = openSync(opts.logFile, 'a')
+  // `ip netns exec` execs the command in place: the pid we get is its pid.
+  return spawnDetached({ ...opts, cmd: 'ip', args: ['netns', 'exec', opts.netns, opts.cmd, ...opts.args], what: `${opts.cmd} in ${opts.netns}` })
+}
+
+// A process in this namespace that outlives the CLI, output appended to logFile.
+export async function spawnDetached(opts: { cmd: string; args: string[]; logFile: string; env?: Record<string, string>; what?: string }): Promise<Spawned> {
+  const what = opts.what ?? opts.cmd
+  mkdirSync(dirname(opts.logFile), { recursive: true, mode: 0o700 })
+  const fd = openSync(opts.logFile, 'a', 0o600)
   try {
-    // `ip netns exec` execs the command in place: the pid we get is its pid.
-    const child = spawn('ip', ['netns', 'exec', opts.netns, opts.cmd, ...opts.args], {
+    const child = spawn(opts.cmd, opts.args, {
       detached: true,
       stdio: ['ignore', fd, fd],
       env: { ...process.env, ...opts.env },
     })
     const pid = child.pid
     if (pid === undefined) {
-      throw new Error(`cannot start ${opts.cmd} in ${opts.netns}`)
+      throw new Error(`cannot start ${what}`)
     }
     const failed = new Promise<never>((_, rej) =>
-      child.once('error', (e) => rej(new Error(`cannot start ${opts.cmd}: ${e.message}`))),
+      child.once('error', (e) => rej(new Error(`cannot start ${what}: ${e.message}`))),
     )
     child.unref()
     // Give a failed exec a moment to surface as an 'error' event.

@@ -9,6 +9,7 @@ import { schemaError } from '../yaml/schema.js'
 import { parseYaml } from '../yaml/parse.js'
 import { ifName, labelKey, labelValue, labName, type NameRule } from '../names.js'
 import { quote } from '../text.js'
+import { ClockSchema } from '../clock/model.js'
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
 
 export { fieldPath }
@@ -24,6 +25,7 @@ const NodeSchema = z.strictObject({
   grandmaster: z.boolean().optional(),
   labels: z.record(z.string(), z.string()).optional(),
   nics: z.array(NicSchema).optional(),
+  clock: ClockSchema.optional(), // this node's clock with --clock independent
 })
 const LinkSchema = z.strictObject({
   endpoints: z.array(z.string()).length(2, 'a link needs exactly 2 endpoints'),
@@ -32,8 +34,9 @@ const LinkSchema = z.strictObject({
 const TopologySchema = z.strictObject({
   name: z.string(),
   nodes: z.record(z.string(), NodeSchema).refine((n) => Object.keys(n).length > 0, 'at least one node is required'),
-  switch: z.strictObject({ name: z.string() }).optional(),
+  switch: z.strictObject({ name: z.string(), clock: ClockSchema.optional() }).optional(),
   links: z.array(LinkSchema).optional(),
+  clock: ClockSchema.optional(), // every node's clock unless it has its own
 })
 
 const PCI_RE = /^([0-9a-f]{4}:)?[0-9a-f]{2}:[0-9a-f]{2}$/
@@ -109,12 +112,12 @@ export function parseTopology(text: string, file?: string): Topology {
       if (portSeen.size > MAX_INDEX + 1) fail(`node ${quote(name)} has more than ${MAX_INDEX + 1} ports`, [...nicPath, 'ports'])
       nics.push({ name: rnic.name, pci, ports: [...rnic.ports] })
     }
-    nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics, ...(rn.grandmaster ? { grandmaster: true } : {}) })
+    nodes.push({ name, index, labels: { ...(rn.labels ?? {}) }, nics, ...(rn.grandmaster ? { grandmaster: true } : {}), ...(rn.clock ? { clock: rn.clock } : {}) })
   }
 
   // Links.
   const rawLinks = raw.links ?? []
-  if (rawLinks.length > MAX_INDEX + 1) fail(`too many links (${rawLinks.length}), at most ${MAX_INDEX + 1}`, ['links'])
+  if (rawLinks.length > MAX_INDEX + 1) fail(`too many links (${rawLinks.length}), at most ${MAX_INDEX + 1}: every link, so every switch port, has one byte of the MAC layout`, ['links'])
   const used = new Map<string, number>() // "node:port" -> link index
   const links: Link[] = rawLinks.map((rl, index): Link => {
     const ends = rl.endpoints.map((s, ei): Endpoint => {
@@ -159,7 +162,8 @@ export function parseTopology(text: string, file?: string): Topology {
 
   const t: Topology = { name: raw.name, nodes, links }
   if (file !== undefined) t.file = file
-  if (sw) t.switch = { name: sw.name }
+  if (sw) t.switch = { name: sw.name, ...(sw.clock ? { clock: sw.clock } : {}) }
+  if (raw.clock) t.clock = raw.clock
   return t
 }
 

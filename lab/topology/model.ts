@@ -2,6 +2,7 @@
 // the links (virtual cables) between them. Produced by load.ts, which has
 // already validated every invariant the helpers below rely on.
 import { createHash } from 'node:crypto'
+import { resolveClock, type ClockModel, type ClockSpec } from '../clock/model.js'
 
 export interface Port {
   node: string
@@ -24,6 +25,7 @@ export interface Node {
   labels: Record<string, string>
   grandmaster?: boolean // external grandmaster: runs only a GM ptp4l, is no cluster node
   nics: Nic[]
+  clock?: ClockSpec // with independent clocks (lab/clock)
 }
 
 export type Endpoint = { kind: 'port'; node: string; port: string } | { kind: 'switch' }
@@ -40,8 +42,15 @@ export interface Topology {
   name: string
   file?: string
   nodes: Node[]
-  switch?: { name: string }
+  switch?: { name: string; clock?: ClockSpec }
   links: Link[]
+  clock?: ClockSpec // lab-wide default clock model
+}
+
+// The clock model of a node or the switch with independent clocks.
+export function clockModelOf(t: Topology, node: string): ClockModel {
+  const own = node === t.switch?.name ? t.switch.clock : t.nodes.find((n) => n.name === node)?.clock
+  return resolveClock(t.clock, own)
 }
 
 // MAC layout limits: NN = node index + 1 must stay below the switch's 0xfe,

@@ -25,7 +25,7 @@ t.test('run --backend docker: every mode passes, down leaves nothing', { skip },
   const linksBefore = await hostLinks()
   const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower', '--json'])
   t.equal(r.code, 0, 'all modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
-  t.match(r.stderr, /bringing up lab it-docker \(docker\)/)
+  t.match(r.stderr, /bringing up lab it-docker \(docker, shared clock\)/)
   const doc = JSON.parse(r.stdout) as RunJson
   t.same(doc.modes.map((m) => [m.mode, m.verdict]), ['oc', 'bc', 'dualnicbc', 'dualfollower'].map((m) => [m, 'PASS']))
   t.match(r.stderr, /removing 4 containers/)

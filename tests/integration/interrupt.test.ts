@@ -13,12 +13,10 @@ const LAB = 'it-intr'
 // [command, progress line to interrupt at, delay after it (ms): lands inside the step]
 const CASES: Array<[string[], RegExp, number]> = [
   [['up'], /creating \d+ nodes/, 0],
-  [['up'], /wiring \d+ links/, 150],
   [['up'], /starting switch/, 100],
   [['up'], /waiting for daemons/, 0],
   [['run', '--topology', 'topologies/two-node.yaml'], /L2 discovery: probing/, 300],
   [['run', '--topology', 'topologies/two-node.yaml'], /oc: sync/, 500],
-  [['run', '--topology', 'topologies/two-node.yaml'], /oc: process restart/, 200],
 ]
 
 for (const [args, marker, delay] of CASES) {

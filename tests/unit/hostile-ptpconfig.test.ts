@@ -13,7 +13,7 @@ import { scanOptions, splitOpts } from '../../lab/ptp/opts.js'
 import { parsePtpConfigs, validatePtpConfig, type PtpConfig } from '../../lab/operator/ptpconfig.js'
 import { planProfiles } from '../../lab/ptp/render-profile.js'
 import { writeTextAtomic } from '../../lab/state/state.js'
-import { parseLabelArgs } from '../../cli/cluster-commands.js'
+import { parseLabelArgs } from '../../cli/options.js'
 import { cliHarness } from '../fixtures/cli.js'
 
 t.test('name rules: what the API server accepts', async (t) => {
@@ -131,7 +131,7 @@ t.test('the daemon refuses such a profile, naming the field', async (t) => {
   const e = inputError(() => planProfiles([profile({ ptp4lOpts: '--uds_address=/etc/shadow' }) as never], { runDir: '/run/x', sharedClock: true }))
   t.equal(e.field, '[0].ptp4lOpts')
   t.match(e.message, /uds_address/)
-  const ok = planProfiles([profile({ ptp4lOpts: '-2 -s -m', phc2sysOpts: '-a -r -n 24' }) as never], { runDir: '/run/x', sharedClock: false })
+  const ok = planProfiles([profile({ ptp4lOpts: '-2 -s -m', phc2sysOpts: '-a -r -n 24' }) as never], { runDir: '/run/x', sharedClock: false, disciplineSystemClock: true })
   t.same(ok[0]!.processes[0]!.args, ['-f', '/run/x/ptp4l.0.config', '-m', '-2', '-s'], 'our -f and -m only')
   t.same(ok[0]!.processes[1]!.args, ['-m', '-a', '-r', '-n', '24', '-z', '/run/x/ptp4l.0.socket', '-t', '[ptp4l.0.config]'])
 })

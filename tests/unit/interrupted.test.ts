@@ -2,7 +2,7 @@
 // aborted, whatever the aborted work then throws or returns; errors are
 // told apart by class, not by message.
 import t from 'tap'
-import { interruptibly } from '../../cli/lab-commands.js'
+import { interruptibly } from '../../cli/interrupt.js'
 import { exitCodeFor } from '../../cli/output.js'
 import { InputError, InterruptedError } from '../../lab/errors.js'
 import { pollUntil, sleep } from '../../lab/sys/poll.js'

@@ -30,7 +30,7 @@ const settings = (modes: Mode[], over: Partial<TestSettings> = {}): TestSettings
 })
 
 const open = (w: KubeWorld, o: Partial<KubeClusterOptions> = {}) =>
-  KubeCluster.open({ kubeconfig: w.api.kubeconfigFile, agentImage: 'localhost/ptplab:l2probe', l2SettleMs: 100, timeoutMs: 5000, ...o })
+  KubeCluster.open({ kubeconfig: w.api.kubeconfigFile, agentImage: 'localhost/ptplab:l2probe', l2SettleMs: 100, timeoutMs: 5000, pollMs: 50, ...o })
 
 const writes = (w: KubeWorld) => w.api.requests.filter((r) => ['POST', 'PUT', 'PATCH', 'DELETE'].includes(r.method) && !r.exec && !r.path.includes('/configmaps/'))
 

@@ -11,29 +11,11 @@ import {
   type PtpConfig,
 } from '../../lab/operator/ptpconfig.js'
 
+import { ACCEPTED, doc, SCHEMA_REJECTED, WEBHOOK_REJECTED } from '../fixtures/ptpconfig-cases.js'
+
 const F = 'cfg.yaml'
 
 
-const doc = (name: string, profile: string, extra = '') => `apiVersion: ptp.openshift.io/v1
-kind: PtpConfig
-metadata:
-  name: ${name}
-spec:
-  profile:
-  - name: ${profile}
-    interface: eth0
-    ptp4lOpts: "-2 -s"
-    ptp4lConf: |
-      [global]
-      domainNumber 24
-      [eth0]
-      masterOnly 0${extra}
-  recommend:
-  - profile: ${profile}
-    priority: 4
-    match:
-    - nodeLabel: node-role.kubernetes.io/worker
-`
 
 t.test('multi-document files', async (t) => {
   const text = `# leading comment\n---\n${doc('a', 'pa')}---\n---\n# only a comment\n---\n${doc('b', 'pb')}`
@@ -75,18 +57,7 @@ t.test('YAML syntax errors name file and line', async (t) => {
 })
 
 t.test('schema rejections name file, line, field and value', async (t) => {
-  const cases: Array<[string, string, number, string, RegExp]> = [
-    ['unknown profile field', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptp4lopts: "-2"\n'), 9, 'spec.profile[0].ptp4lopts', /unknown field.*"-2"/],
-    ['unknown recommend field', doc('a', 'pa').replace('    priority: 4\n', '    priority: 4\n    prio: 1\n'), 18, 'spec.recommend[0].prio', /unknown field.*1/],
-    ['unknown match field', doc('a', 'pa').replace('    - nodeLabel:', '    - nodelabel:'), 19, 'spec.recommend[0].match[0].nodelabel', /unknown field/],
-    ['profile name missing', doc('a', 'pa').replace('  - name: pa\n    interface', '  - interface'), 7, 'spec.profile[0].name', /required/],
-    ['priority missing', doc('a', 'pa').replace('    priority: 4\n', ''), 16, 'spec.recommend[0].priority', /required/],
-    ['priority negative', doc('a', 'pa').replace('priority: 4', 'priority: -1'), 17, 'spec.recommend[0].priority', /-1/],
-    ['priority fraction', doc('a', 'pa').replace('priority: 4', 'priority: 1.5'), 17, 'spec.recommend[0].priority', /1\.5/],
-    ['ptpSettings value not a string', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      inSyncConditionTimes: 3\n'), 10, 'spec.profile[0].ptpSettings.inSyncConditionTimes', /got 3/],
-    ['metadata name missing', doc('a', 'pa').replace('  name: a\n', '  labels: {}\n'), 3, 'metadata.name', /required/],
-    ['spec.recommend missing', doc('a', 'pa').replace(/  recommend:[^]*$/, ''), 5, 'spec.recommend', /required/],
-  ]
+  const cases = SCHEMA_REJECTED
   for (const [what, text, line, field, detail] of cases) {
     const e = inputError(() => parsePtpConfigs(text, F))
     t.match(e, { file: F, line, field }, what)
@@ -102,21 +73,7 @@ t.test('recommend entries without profile or match are valid', async (t) => {
 })
 
 t.test('webhook rules', async (t) => {
-  const cases: Array<[string, string, number, string, RegExp]> = [
-    ['foreign section with interface', doc('a', 'pa', '\n      [eth1]\n      masterOnly 1'), 10, 'spec.profile[0].ptp4lConf', /section \[eth1\] not allowed with interface "eth0"/],
-    ['bad scheduling policy', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSchedulingPolicy: SCHED_RR\n'), 9, 'spec.profile[0].ptpSchedulingPolicy', /"SCHED_RR"/],
-    ['FIFO without priority', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSchedulingPolicy: SCHED_FIFO\n'), 7, 'spec.profile[0].ptpSchedulingPriority', /SCHED_FIFO/],
-    ['FIFO priority out of range', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSchedulingPolicy: SCHED_FIFO\n    ptpSchedulingPriority: 66\n'), 10, 'spec.profile[0].ptpSchedulingPriority', /got 66/],
-    ['unknown ptpSettings key', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      unmanaged: "true"\n'), 10, 'spec.profile[0].ptpSettings.unmanaged', /not a configurable setting, got "true"/],
-    ['bad clockType', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      clockType: OC\n'), 10, 'spec.profile[0].ptpSettings.clockType', /T-GM, T-BC, got "OC"/],
-    ['bad inSyncConditionThreshold', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      inSyncConditionThreshold: "-1"\n'), 10, 'spec.profile[0].ptpSettings.inSyncConditionThreshold', /unsigned/],
-    ['bad logReduce', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      logReduce: "loud"\n'), 10, 'spec.profile[0].ptpSettings.logReduce', /"loud"/],
-    ['bad logReduce time', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      logReduce: "enhanced 30x"\n'), 10, 'spec.profile[0].ptpSettings.logReduce', /duration/],
-    ['bad haProfiles', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      haProfiles: "a,,b"\n'), 10, 'spec.profile[0].ptpSettings.haProfiles', /comma/],
-    ['bad stdoutFilter', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      stdoutFilter: "(x"\n'), 10, 'spec.profile[0].ptpSettings.stdoutFilter', /regular expression/],
-    ['bad clockId', doc('a', 'pa').replace('    interface: eth0\n', '    interface: eth0\n    ptpSettings:\n      clockId[eth0]: "xyz"\n'), 10, 'spec.profile[0].ptpSettings["clockId[eth0]"]', /"xyz"/],
-    ['duplicate profile name', doc('a', 'pa').replace('  recommend:', '  - name: pa\n  recommend:'), 15, 'spec.profile[1].name', /duplicate profile name "pa"/],
-  ]
+  const cases = WEBHOOK_REJECTED
   for (const [what, text, line, field, detail] of cases) {
     const e = inputError(() => parsePtpConfigs(text, F))
     t.match(e, { file: F, line, field }, what)
@@ -125,27 +82,7 @@ t.test('webhook rules', async (t) => {
 })
 
 t.test('webhook accepts what upstream accepts', async (t) => {
-  const settings = [
-    'clockType: T-BC',
-    'inSyncConditionThreshold: "100"',
-    'inSyncConditionTimes: "3"',
-    'logReduce: "enhanced 30s 10"',
-    'haProfiles: "bc_1, bc-2"',
-    'stdoutFilter: "^.*nmea.*$"',
-    'controllingProfile: x',
-    'upstreamPort: eth0',
-    'leadingInterface: eth0',
-    'clockId[eth0]: "507c6fffff1fb1b8"',
-    'clockId: "123"',
-  ]
-  const text = doc('a', 'pa', '\n      # a comment\n      [ global ]').replace(
-    '    interface: eth0\n',
-    `    interface: eth0\n    ptpSchedulingPolicy: SCHED_FIFO\n    ptpSchedulingPriority: 65\n    ptpSettings:\n${settings.map((s) => `      ${s}\n`).join('')}`,
-  )
-  t.equal(parsePtpConfigs(text, F).length, 1)
-  // Without an interface, any sections are allowed (boundary clocks).
-  const bc = doc('a', 'pa', '\n      [eth1]\n      masterOnly 1').replace('    interface: eth0\n', '')
-  t.equal(parsePtpConfigs(bc, F).length, 1)
+  for (const [what, text] of ACCEPTED) t.equal(parsePtpConfigs(text, F).length, 1, what)
 })
 
 t.test('validatePtpConfig on configs built in code', async (t) => {

@@ -1,6 +1,6 @@
 import t from 'tap'
 import { InputError } from '../../lab/errors.js'
-import { parseProfileFile, planProfiles } from '../../lab/ptp/render-profile.js'
+import { parseProfileFile, phc2sysSetsSystemClock, planProfiles } from '../../lab/ptp/render-profile.js'
 import { splitOpts } from '../../lab/ptp/opts.js'
 import type { PtpProfile } from '../../lab/ptp/types.js'
 
@@ -21,7 +21,7 @@ t.test('sorting, naming, config text, args', async (t) => {
     { name: 'beta', interface: 'ens1f0', ptp4lOpts: '-2 -m', phc2sysOpts: '  ', ptp4lConf: '[global]\ndomainNumber 24\n[ens1f0]\nmasterOnly 0\n' },
     { name: 'alpha', ptp4lConf: '[global]\nsummary_interval -4\n[ens3f0]\nmasterOnly 1\n[ens3f1]\n', ptpSchedulingPolicy: 'SCHED_FIFO', ptpSchedulingPriority: 10 },
   ]
-  const plan = planProfiles(profiles, { runDir: `${RUN}/`, sharedClock: false })
+  const plan = planProfiles(profiles, { runDir: `${RUN}/`, sharedClock: false, disciplineSystemClock: true })
   t.same(plan.map((p) => [p.index, p.profileName, p.configName]), [
     [0, 'alpha', 'ptp4l.0.config'],
     [1, 'beta', 'ptp4l.1.config'],
@@ -105,7 +105,7 @@ t.test('shared clock: unset summary_interval follows logSyncInterval (one offset
 })
 
 t.test("phc2sys gets the daemon's -z / -t (a profile's own are refused), SCHED_FIFO default priority on both", async (t) => {
-  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -m', ptpSchedulingPolicy: 'SCHED_FIFO' }], { runDir: RUN, sharedClock: false })
+  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -m', ptpSchedulingPolicy: 'SCHED_FIFO' }], { runDir: RUN, sharedClock: false, disciplineSystemClock: true })
   t.same(p?.processes[1]?.args, ['-m', '-a', '-r', '-z', `${RUN}/ptp4l.0.socket`, '-t', '[ptp4l.0.config]'])
   t.throws(() => planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r -z /tmp/s' }], { runDir: RUN, sharedClock: false }), /phc2sys option -z/)
   t.same(p?.processes.map((x) => x.sched), [{ policy: 'SCHED_FIFO', priority: 65 }, { policy: 'SCHED_FIFO', priority: 65 }])
@@ -173,4 +173,21 @@ t.test('parseProfileFile', async (t) => {
   t.match(bad('[5]'), { field: '[0]' })
   t.match(bad('"x"'), { name: 'InputError', file: '/etc/linuxptp/n1' })
   t.match(bad('{"interface":3}'), { field: 'interface' })
+})
+
+t.test('phc2sys never sets CLOCK_REALTIME unless the daemon may discipline it', async (t) => {
+  const sets = (opts: string) => phc2sysSetsSystemClock(opts.split(' ').filter(Boolean))
+  for (const o of ['-a -r', '-ar -n 24', '-a -rr', '-s ens1f0', '-s ens1f0 -c CLOCK_REALTIME', '-s/dev/ptp0 -O 0', '-w -s ens1f0 -cCLOCK_REALTIME'])
+    t.ok(sets(o), `${o}: sets the system clock`)
+  for (const o of ['-a', '-a -n 24 -m', '-s ens1f0 -c /dev/ptp1', '-s CLOCK_REALTIME -c ens2f0', '-c/dev/ptp2 -s ens1f0'])
+    t.notOk(sets(o), `${o}: PHC to PHC only`)
+  const profile = { name: 'x', interface: 'eth0', ptp4lOpts: '-2 -s', phc2sysOpts: '-a -r -n 24' }
+  const [kept] = planProfiles([profile], { runDir: RUN, sharedClock: false })
+  t.same(kept!.processes.map((p) => p.process), ['ptp4l'], 'by default the phc2sys that would set CLOCK_REALTIME is not planned')
+  t.match(kept!.skipped, /phc2sys -a -r -n 24 would set CLOCK_REALTIME.*--discipline-system-clock/)
+  const [allowed] = planProfiles([profile], { runDir: RUN, sharedClock: false, disciplineSystemClock: true })
+  t.same(allowed!.processes.map((p) => p.process), ['ptp4l', 'phc2sys'], 'with --discipline-system-clock it runs, as upstream')
+  t.equal(allowed!.skipped, undefined)
+  const [phcOnly] = planProfiles([{ ...profile, phc2sysOpts: '-a -n 24' }], { runDir: RUN, sharedClock: false })
+  t.same(phcOnly!.processes.map((p) => p.process), ['ptp4l', 'phc2sys'], 'PHC-to-PHC phc2sys runs')
 })

@@ -2,7 +2,7 @@
 // anything: the command functions in-process (the spawned CLI is in
 // vm-cli.test.ts).
 import t, { type Test } from 'tap'
-import { cmdVmList, cmdVmRun, cmdVmTerminate } from '../../cli/vm-command.js'
+import { cmdVmList, cmdVmRun, cmdVmTerminate } from '../../cli/vm-actions.js'
 import { InputError } from '../../lab/errors.js'
 
 const refuses = async (t: Test, p: Promise<unknown>, field: string, re: RegExp) => {

@@ -5,12 +5,15 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
-import { addNetns, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
+import { addNetnsMany, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
 import { assembleLab, upWithRollback } from '../assemble.js'
+import { assertIndependentClocks } from '../../clock/launch.js'
+import type { ClockMode } from '../../clock/model.js'
+import { findSupervisors, readSupervisor, startSupervisor } from './supervisor.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const REQUIRED_PROGRAMS = ['ip', 'ptp4l', 'pmc', 'setpriv']
@@ -19,7 +22,7 @@ export const SWITCH_PROGRAMS = ['ovsdb-tool', 'ovsdb-server', 'ovs-vswitchd', 'o
 export class NetnsBackend implements LabBackend {
   readonly name = 'netns'
 
-  async preflight(t: Topology): Promise<void> {
+  async preflight(t: Topology, clock?: ClockMode): Promise<void> {
     if (process.getuid?.() !== 0) throw new Error('the namespace backend needs root (network namespaces, veth)')
     const missing = await missingPrograms([...REQUIRED_PROGRAMS, ...(t.switch ? SWITCH_PROGRAMS : [])])
     if (missing.length)
@@ -27,24 +30,31 @@ export class NetnsBackend implements LabBackend {
         `missing programs: ${missing.join(', ')} (Debian/Ubuntu: apt-get install linuxptp openvswitch-switch iproute2 util-linux)`,
       )
     if (!existsSync(daemonEntry())) throw new Error(`daemon not built: ${daemonEntry()} is missing (run npm run build)`)
+    if (clock === 'independent') await assertIndependentClocks()
     const mine = (await listNetns()).filter((n) => n.startsWith(netnsPrefix(t.name)))
     if (mine.length || existsSync(labPaths(t.name).state))
       throw new LabExistsError(`lab "${t.name}" already exists; run: ptplab down --name ${t.name}`)
   }
 
   async up(o: UpOptions): Promise<void> {
-    await this.preflight(o.topology)
-    await upWithRollback(this, o, (rec) => this.build(o.topology, rec, o))
+    await this.preflight(o.topology, o.clock)
+    await upWithRollback(this, o, async (rec) => {
+      await this.build(o.topology, rec, o)
+      const sp = await startSupervisor(o.topology.name)
+      await rec.add({ kind: 'process', name: 'supervisor', pid: sp.pid, startTime: sp.startTime })
+    })
+  }
+
+  async restarts(lab: string): Promise<Record<string, number>> {
+    return readSupervisor(lab)?.restarts ?? {}
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
     const ns = (node: string) => netnsName(t.name, node)
     await assembleLab(t, o, {
       createNodes: async (names) => {
-        for (const n of names) {
-          await rec.add({ kind: 'netns', name: ns(n) })
-          await addNetns(ns(n))
-        }
+        await rec.add(...names.map((n) => ({ kind: 'netns' as const, name: ns(n) })))
+        await addNetnsMany(names.map(ns))
       },
       nsOf: async (node) => ({ netns: ns(node) }),
       record: (r) => rec.add(r),
@@ -65,6 +75,9 @@ export class NetnsBackend implements LabBackend {
   // dir. Works from the state file and from the name prefix, so a lost or
   // torn state file still cleans up; touches nothing without the prefix.
   async down(lab: string, progress: Progress): Promise<DownReport> {
+    // The supervisor first: it would start the daemons stopped below again.
+    const sups = await findSupervisors(lab)
+    if (sups.length) await terminate(sups)
     const st = await readState(lab).catch(() => undefined)
     const prefix = netnsPrefix(lab)
     const namespaces = new Set((await listNetns()).filter((n) => n.startsWith(prefix)))
@@ -80,7 +93,7 @@ export class NetnsBackend implements LabBackend {
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })
-    return { lab, processes: pids.size, namespaces: [...namespaces], removedDir }
+    return { lab, processes: pids.size + sups.length, namespaces: [...namespaces], removedDir }
   }
 
   async setPortLink(lab: string, node: string, port: string, up: boolean): Promise<void> {

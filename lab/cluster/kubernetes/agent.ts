@@ -25,6 +25,7 @@ export interface AgentOptions {
   image: string // L2_DISCOVERY_IMAGE, else IMG_PREFIX:l2probe
   nodes: string[]
   timeoutMs: number
+  pollMs?: number // between API reads while waiting (default 1000)
   signal?: AbortSignal
   progress: (msg: string) => void
 }
@@ -121,7 +122,7 @@ export class Agent {
         pods = new Map(list.items.filter((p) => podReady(p) && this.o.nodes.includes(p.spec?.nodeName ?? '')).map((p) => [p.spec!.nodeName!, p.metadata?.name ?? '']))
         return this.o.nodes.every((n) => pods.has(n)) || undefined
       },
-      { timeoutMs: this.o.timeoutMs, intervalMs: 1000, signal: this.o.signal },
+      { timeoutMs: this.o.timeoutMs, intervalMs: this.o.pollMs ?? 1000, signal: this.o.signal },
     )
     if (!r.value) {
       const missing = this.o.nodes.filter((n) => !pods.has(n))
@@ -156,7 +157,7 @@ export class Agent {
         }
         return out.size === pods.size || undefined
       },
-      { timeoutMs: this.o.timeoutMs, intervalMs: 1000, signal: this.o.signal },
+      { timeoutMs: this.o.timeoutMs, intervalMs: this.o.pollMs ?? 1000, signal: this.o.signal },
     )
     if (!r.value) throw new KubeError(`no L2 report from the agents on ${[...pods.keys()].filter((n) => !out.has(n)).join(', ')} within ${this.o.timeoutMs / 1000} s`)
     return out
@@ -182,7 +183,7 @@ export class Agent {
           throw e
         }
       },
-      { timeoutMs: this.o.timeoutMs, intervalMs: 500 },
+      { timeoutMs: this.o.timeoutMs, intervalMs: (this.o.pollMs ?? 1000) / 2 },
     )
     if (!r.value) throw new KubeError(`namespace ${this.ns} is still terminating after ${this.o.timeoutMs / 1000} s`)
   }

@@ -21,6 +21,7 @@ export interface KubeClusterOptions extends KubeTarget {
   timeoutMs?: number // for deployments and waits (default 300 s, as upstream)
   wiring?: (c: KubeCluster) => Wiring // what a lab built from a topology knows of its cabling
   l2SettleMs?: number // how long after every agent runs their reports count (default 5000: two rounds)
+  pollMs?: number // between reads of the API while waiting (default 1000)
   progress?: (msg: string) => void
 }
 
@@ -120,7 +121,7 @@ export class KubeCluster implements Cluster {
   }
 
   private agentFor(): Agent {
-    this.agent ??= new Agent(this.api, { image: this.o.agentImage, nodes: this.daemonNodes, timeoutMs: this.o.timeoutMs ?? 300_000, progress: (m) => this.progress(m) })
+    this.agent ??= new Agent(this.api, { image: this.o.agentImage, nodes: this.daemonNodes, timeoutMs: this.o.timeoutMs ?? 300_000, pollMs: this.o.pollMs, progress: (m) => this.progress(m) })
     return this.agent
   }
 
@@ -197,7 +198,7 @@ export class KubeCluster implements Cluster {
       running: async () => (await h.ptp4l()).map((p) => p.profile),
       log: since && (() => h.logSince(since)),
       timeoutMs: o.timeoutMs,
-      intervalMs: 1000,
+      intervalMs: this.o.pollMs ?? 1000,
       signal: o.signal,
     })
   }

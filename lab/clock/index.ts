@@ -1,0 +1,6 @@
+export * from './model.js'
+export * from './state.js'
+export * from './truth.js'
+export * from './guard.js'
+export * from './launch.js'
+export { LAB_SERVO } from '../ptp/lab-servo.js'
