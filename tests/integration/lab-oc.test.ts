@@ -1,13 +1,13 @@
 // The main job end to end, as a user runs it: up, OC test, status, the live
-// graph, down.
+// graph, status --watch, down.
 import t, { type Test } from 'tap'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { spawn } from 'node:child_process'
 import { labPaths } from '../../lab/paths.js'
 import type { RunJson } from '../../lab/report/json.js'
 import { parseXml, type XmlElement } from '../fixtures/xml.js'
+import { spawn } from 'node:child_process'
 import { CLI, cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 // Each test is skipped, with the reason, where root or the tools are missing.
@@ -19,8 +19,7 @@ const find = (el: XmlElement, pred: (e: XmlElement) => boolean): XmlElement[] =>
 
 // ptplab graph --name on the lab with the OC mode applied: the OC slave
 // SLAVE and LOCKED, every clock with its identity, and the GM chain
-// GM -> switch boundary clock -> OC slave riding the two cables; and
-// `status --watch` on that lab until Ctrl-C.
+// GM -> switch boundary clock -> OC slave riding the two cables.
 async function liveGraph(t: Test): Promise<void> {
   const tmp = await mkdtemp(join(tmpdir(), 'ptplab-graph-live-'))
   t.teardown(() => rm(tmp, { recursive: true, force: true }))
@@ -44,8 +43,11 @@ async function liveGraph(t: Test): Promise<void> {
   const mmd = await cli(['graph', '--name', LAB, '--format', 'mermaid'])
   t.match(mmd.stdout, /n0_p0\["ens1f0<br\/>SLAVE LOCKED<br\/>-?\d+ ns"\]/)
   t.match(mmd.stdout, /sw_p0 ==>\|"vlan 1501, steps 2"\| n0_p0/)
+}
 
-  // status --watch on the same lab: successive frames (stdout is a pipe), Ctrl-C exits 130.
+// status --watch on the same lab: successive frames (stdout is a pipe),
+// Ctrl-C exits 130.
+async function statusWatch(t: Test): Promise<void> {
   const w = spawn(process.execPath, [CLI, 'status', '--name', LAB, '--watch', '--interval', '0.2'], { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   const exited = new Promise<number | null>((r) => w.on('close', (c) => r(c)))
@@ -54,7 +56,7 @@ async function liveGraph(t: Test): Promise<void> {
   t.equal(await exited, 130, 'status --watch: Ctrl-C exits 130')
   const frames = out.split(/^Every 0\.2s: ptplab status --name it-oc {4}\S+Z\n\n/m).slice(1)
   t.ok(frames.length >= 2, `${frames.length} frames`)
-  t.match(frames[0], /\n  ens1f0 +switch1 vlan 1501 +SLAVE +LOCKED +-?\d+ ns/, 'the OC slave in the frame')
+  t.match(frames[0], /\n  ens1f0 +switch1 vlan 1501 +SLAVE +LOCKED +-?\d+ ns\n/, 'the OC slave in the frame')
   t.notMatch(out, /\x1b/, 'no screen clearing in a pipe')
 }
 
@@ -90,6 +92,7 @@ t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, asy
   t.match(xml, /<testsuite name="ptplab-oc" tests="\d+" failures="0" errors="0"/)
 
   await liveGraph(t)
+  await statusWatch(t)
 
   const down = await cli(['down', '--name', LAB])
   t.equal(down.code, 0)
