@@ -13,6 +13,7 @@ import { interruptibly } from './interrupt.js'
 import { defaultTopologyFile, runRoot } from '../lab/paths.js'
 import { parsePromText } from '../lab/ptp/prom-text.js'
 import { clockStateOf, offsetOf, roleOf } from '../lab/conformance/checks.js'
+import { trueOffsetOf } from '../lab/conformance/servo.js'
 import { labNodeNames } from '../lab/backends/assemble.js'
 import { switchPorts } from '../lab/switch/profile.js'
 import { ClockState, enumName, PortRole } from '../lab/ptp/types.js'
@@ -155,7 +156,7 @@ export async function collectStatus(lab: string) {
         role: nameOf(PortRole, role),
         clockState: slave ? nameOf(ClockState, clockStateOf(obs, p)) : undefined,
         offsetNs: slave ? offsetOf(obs, p) : undefined,
-        trueOffsetNs: slave ? samples.find((x) => x.name === 'ptplab_true_offset_ns')?.value : undefined,
+        trueOffsetNs: slave ? trueOffsetOf(obs, p) : undefined,
       }
     })
     nodes.push({
@@ -238,7 +239,9 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
   const human = (text: string) => void (out.json ? process.stderr : process.stdout).write(text + '\n')
   const report = out.report ? resolve(out.report) : undefined
   // A report links its logs: collected into DIR/logs unless COLLECT_POD_LOGS chose a place.
-  const settings = report && !s.logs ? { ...s, logs: { dir: join(report, 'logs'), markers: true } } : s
+  const logged = report && !s.logs ? { ...s, logs: { dir: join(report, 'logs'), markers: true } } : s
+  // Ground truth and the servo window exist on a lab's own clocks only.
+  const settings = target.topology && target.clock === 'independent' ? { ...logged, clock: target.clock } : logged
   if (report) await mkdir(report, { recursive: true })
   const recorder =
     report || out.json
@@ -255,6 +258,7 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
       : undefined
   progress(`running ${modes.join(', ')} on ${cluster.description} (offset window [${window.min}, ${window.max}] ns)`)
   const results: SuiteResult[] = []
+  let reportFailed: Error | undefined
   try {
     await runSuite({
       cluster,
@@ -279,13 +283,16 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
       let files
       if (report && rec.modes.length) {
         const t0 = Date.now()
-        files = await writeRunReport(report, rec)
-        progress(`run report written to ${files.index} (${recorder.rounds} sampling rounds; written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+        // A report that cannot be written fails the command afterwards (exit 1)
+        // and never hides why an interrupted or failed run ended.
+        files = await writeRunReport(report, rec).catch((e: Error) => void (reportFailed = e))
+        if (files) progress(`run report written to ${files.index} (${recorder.rounds} sampling rounds; written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
       }
       if (out.json) process.stdout.write(JSON.stringify(runJson(rec, files), null, 2) + '\n')
     }
   }
   if (results.length > 1) human(summaryTable(results))
+  if (reportFailed) throw new Error(`run report not written to ${report}: ${reportFailed.message}`)
   return results
 }
 

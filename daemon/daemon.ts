@@ -65,6 +65,7 @@ export class Daemon {
     this.timers.push(setInterval(() => void this.poll(), this.o.updateIntervalMs))
     if (this.o.watch) this.watchProfiles()
     this.timers.push(setInterval(() => void this.pollPmc(), this.o.pmcIntervalMs))
+    if (this.truth) this.timers.push(setInterval(() => void this.truth?.refresh(), 250))
   }
 
   // Where the writer replaces the file (write, then rename), a change is
@@ -150,11 +151,14 @@ export class Daemon {
     for (const plan of plans) {
       this.exporter.registerConfig(plan.configName, plan.ifaces)
       const r: Running = { plan, children: [], seenEvent: false }
+      // Independent clocks: each ptp4l instance (a NIC) its own clock.
+      const env = this.truth && this.o.clock ? { ...this.o.clock.childEnv, VCLOCK_STATE: await this.truth.stateFor(plan.index) } : undefined
+      if (env) this.truth!.add(plan.configName, env.VCLOCK_STATE, plan.ifaces)
       for (const pp of plan.processes) {
         const program = pp.process
         const argv = [...this.o.wrapper, ...(pp.sched ? ['chrt', '-f', String(pp.sched.priority)] : []), program, ...pp.args]
         const child: Supervised = new Supervised(
-          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs, ...(this.o.clock && { env: this.o.clock.childEnv }) },
+          { process: program, config: plan.configName, argv, restartDelayMs: this.o.restartDelayMs, ...(env && { env }) },
           {
             onLine: (line) => {
               this.o.out(line)
@@ -208,7 +212,7 @@ export class Daemon {
         const out = await pmc(r.plan.udsPath, r.plan.domain, this.o.runDir, ['GET PARENT_DATA_SET'], 3000, this.o.clock?.childEnv)
         const parent = parsePmcOutput(out).find((x) => x.id === 'PARENT_DATA_SET')?.fields
         const cls = parent?.['gm.ClockClass']
-        if (this.truth && parent?.grandmasterIdentity) await this.truth.update('ptp4l', r.plan.configName, parent.grandmasterIdentity)
+        if (parent?.grandmasterIdentity) this.truth?.setGrandmaster(r.plan.configName, parent.grandmasterIdentity)
         if (cls !== undefined) this.exporter.setClockClass('ptp4l', r.plan.configName, Number(cls))
       } catch {
         /* ptp4l busy or restarting: next round */

@@ -139,14 +139,15 @@ const daemon = new Daemon({
 
 log(`resync period set to: ${o.updateInterval} [s]`)
 log(`linuxptp profile path set to: ${o.profilePath}`)
-const devices = await discoverNics()
-log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
-
-// In a pod (kubelet sets KUBERNETES_SERVICE_HOST) or with --kubeconfig:
-// the NICs go into the node's NodePtpDevice status, in the background.
+// Reported as upstream does, but not waited for: the lab switch has a port
+// per link, and readiness must not wait for an ethtool run on each. In a pod
+// (kubelet sets KUBERNETES_SERVICE_HOST) or with --kubeconfig the NICs then
+// go into the node's NodePtpDevice status, in the background.
 const reporting = new AbortController()
 const inCluster = !!process.env.KUBERNETES_SERVICE_HOST
-if (o.reportDevices && (o.kubeconfig || inCluster)) {
+void discoverNics().then((devices) => {
+  log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
+  if (!o.reportDevices || !(o.kubeconfig || inCluster)) return
   const kc = new k8s.KubeConfig()
   try {
     if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)
@@ -156,7 +157,7 @@ if (o.reportDevices && (o.kubeconfig || inCluster)) {
   } catch (e) {
     log(`warning: no NodePtpDevice report: cannot load kubeconfig: ${(e as Error).message}`)
   }
-}
+})
 
 const metrics = await listen(metricsAddr, async (req, res) => {
   if (req.url !== '/metrics') {

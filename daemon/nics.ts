@@ -21,20 +21,26 @@ export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = e
   } catch {
     return []
   }
-  return Promise.all(
-    names.map(async (name) => {
-      const dir = join(sysClassNet, name)
-      // .../device -> ../../../0000:3b:00.0 for a PCI function; netdevsim's is netdevsimN.
-      const device = await readlink(join(dir, 'device')).then(basename, () => undefined)
-      const [vendorID, deviceID, operstate, ethtool] = await Promise.all([read(join(dir, 'device', 'vendor')), read(join(dir, 'device', 'device')), read(join(dir, 'operstate')), run(name)])
-      const f: NicFacts = { name, ethtoolT: ethtool }
-      if (device) f.pciAddress = device
-      if (vendorID) f.vendorID = vendorID
-      if (deviceID) f.deviceID = deviceID
-      if (operstate) f.operstate = operstate
-      return f
-    }),
-  )
+  // A few at a time: the lab switch has a port per link (128 at 64 workers).
+  const out: NicFacts[] = []
+  let next = 0
+  const worker = async () => {
+    for (let i = next++; i < names.length; i = next++) out[i] = await facts(names[i]!)
+  }
+  const facts = async (name: string): Promise<NicFacts> => {
+    const dir = join(sysClassNet, name)
+    // .../device -> ../../../0000:3b:00.0 for a PCI function; netdevsim's is netdevsimN.
+    const device = await readlink(join(dir, 'device')).then(basename, () => undefined)
+    const [vendorID, deviceID, operstate, ethtool] = await Promise.all([read(join(dir, 'device', 'vendor')), read(join(dir, 'device', 'device')), read(join(dir, 'operstate')), run(name)])
+    const f: NicFacts = { name, ethtoolT: ethtool }
+    if (device) f.pciAddress = device
+    if (vendorID) f.vendorID = vendorID
+    if (deviceID) f.deviceID = deviceID
+    if (operstate) f.operstate = operstate
+    return f
+  }
+  await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker))
+  return out
 }
 
 export async function discoverNics(sysClassNet?: string, run?: EthtoolT): Promise<NodePtpDeviceEntry[]> {

@@ -15,6 +15,9 @@ import { suitePassed, humanReport } from '../lab/conformance/report.js'
 import { projectRoot } from '../lab/paths.js'
 import { listLabs } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
+import { hostClockChanges, readHostClock } from '../lab/clock/guard.js'
+import type { ServoFigures } from '../lab/conformance/servo.js'
+import { scaleBench, scaleTable } from './bench-scale.js'
 
 const HELP = `usage: node dist/scripts/bench.js [options]   (npm run bench)
 
@@ -35,6 +38,15 @@ options:
   --name <lab>    lab name (default bench; never the default lab "ptplab")
   --settle <s>    wait after LOCKED before sampling (default 3)
   --window <s>    CPU sampling window (default 10)
+  --clock <mode>  shared (default: the figures above) or independent: every
+                  node its own clock (the clock models in the topology);
+                  per mode and slave clock: time to first LOCKED, ptp4l's
+                  and the true offset rms/max over the servo window, the
+                  servo's frequency error against the injected error; the
+                  host clock checked before and after
+  --scale <list>  instead: generated labs of these worker counts (e.g.
+                  8,16,32,64): up / discover / run --mode oc / down and
+                  memory per node (scripts/bench-scale.ts)
   -h, --help      this text`
 
 const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, fourModesS: 180, daemonCpuMcores: 10, daemonRssMb: 80 }
@@ -284,6 +296,49 @@ function report(s: Summary, n: number, lab: string, windowS: number, clkTck: num
   ].join('\n')
 }
 
+// ---- independent clocks ------------------------------------------------------
+
+const MODES_ALL = 'oc,bc,dualnicbc,dualfollower'
+
+async function independentBench(lab: string, runs: number, signal: AbortSignal): Promise<number> {
+  const rows: Array<{ run: number; mode: string; pass: boolean; syncS?: number; servo: ServoFigures[] }> = []
+  let failure: string | undefined
+  const before = await readHostClock()
+  for (let i = 0; i < runs && !failure; i++) {
+    log(`run ${i + 1}/${runs}: ptplab up --clock independent --name ${lab}`)
+    try {
+      await ptplabOk('ptplab up', ['up', '--clock', 'independent', '--name', lab], signal)
+      const settings = { ...(await testSettings(MODES_ALL)), clock: 'independent' as const }
+      const rs = await runSuite({ cluster: await openLabCluster(lab), settings, progress: (m) => log(m), signal, syncOnly: true })
+      for (const r of rs) rows.push({ run: i + 1, mode: r.suite, pass: suitePassed(r), syncS: r.syncedAfterMs === undefined ? undefined : r.syncedAfterMs / 1000, servo: r.servo ?? [] })
+      const bad = rs.filter((r) => !suitePassed(r))
+      if (bad.length) failure = bad.map((r) => humanReport(r)).join('\n')
+    } catch (e) {
+      failure = signal.aborted ? 'interrupted' : (e as Error).message
+    } finally {
+      if ((await listLabs()).includes(lab)) await ptplab(['down', '--name', lab])
+    }
+  }
+  const changes = hostClockChanges(before, await readHostClock())
+  if (changes.length) failure = `host clock changed: ${changes.join('; ')}`
+  const f = (v: number | undefined, d = 0) => (v === undefined ? '-' : v.toFixed(d))
+  const body = rows.flatMap((r) =>
+    r.servo.map((x) => [String(r.run), r.mode, `${x.part} ${x.node}:${x.port}`, f(x.timeToLockMs && x.timeToLockMs / 1000, 1), f(x.ptp4lRmsNs), f(x.ptp4lMaxNs), f(x.trueRmsNs), f(x.trueMaxNs), f(x.injectedPpm), f(x.freqErrorPpb), f(x.freqErrorPct, 2)]),
+  )
+  process.stdout.write(
+    [
+      `ptplab bench --clock independent: topology default.yaml (its clock: models), lab ${lab}, ${runs} run(s), modes ${MODES_ALL}, sync + servo window`,
+      table([['run', 'mode', 'slave clock', 'lock s', 'ptp4l rms', 'ptp4l max', 'true rms', 'true max', 'inj ppm', 'freq err ppb', 'freq err %'], ...body], [3, 4, 5, 6, 7, 8, 9, 10]),
+      `modes in sync: ${rows.filter((r) => r.pass).length}/${rows.length}; host clock ${changes.length ? `CHANGED: ${changes.join('; ')}` : 'untouched'}`,
+      `linuxptp-testsuite limits (software timestamps): rms <= 1000 ns, max <= 2000 ns`,
+    ].join('\n') + '\n',
+  )
+  const round = (_k: string, v: unknown) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v)
+  process.stdout.write(`BENCH_JSON ${JSON.stringify({ topology: 'default', clock: 'independent', lab, runs, rows, hostClockChanges: changes, ...(failure ? { failure } : {}) }, round)}\n`)
+  if (failure) process.stderr.write(`bench: FAILED: ${failure}\n`)
+  return failure ? 1 : 0
+}
+
 // ---- main ------------------------------------------------------------------
 
 async function main(): Promise<number> {
@@ -293,6 +348,8 @@ async function main(): Promise<number> {
       name: { type: 'string', default: 'bench' },
       settle: { type: 'string', default: '3' },
       window: { type: 'string', default: '10' },
+      clock: { type: 'string', default: 'shared' },
+      scale: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -315,6 +372,14 @@ async function main(): Promise<number> {
     /* keep 100 */
   }
 
+  if (a.scale !== undefined) {
+    const sizes = a.scale.split(',').map((v) => num('scale', v.trim(), true))
+    const r = await scaleBench(sizes, lab, (what, args) => ptplabOk(`ptplab ${what}`, args), log)
+    process.stdout.write(scaleTable(r) + '\n')
+    process.stdout.write(`BENCH_SCALE_JSON ${JSON.stringify(r)}\n`)
+    return 0
+  }
+
   const ac = new AbortController()
   const onSig = () => {
     log('interrupted: cleaning up')
@@ -327,6 +392,9 @@ async function main(): Promise<number> {
     log(`lab ${lab} exists (left over from an earlier bench?): removing it`)
     await ptplabOk('ptplab down', ['down', '--name', lab])
   }
+
+  if (a.clock === 'independent') return independentBench(lab, runs, ac.signal)
+  if (a.clock !== 'shared') throw new Error(`--clock must be shared or independent, got ${JSON.stringify(a.clock)}`)
 
   const results: RunFigures[] = []
   let failure: string | undefined

@@ -7,7 +7,9 @@ import { join } from 'node:path'
 import { projectRoot } from '../paths.js'
 import { run } from '../sys/run.js'
 
-export const nativeDir = () => join(projectRoot(), 'dist', 'native')
+// PTPLAB_NATIVE_DIR: another build of the library (tests point it at a
+// directory without one to see the refusal).
+export const nativeDir = () => process.env.PTPLAB_NATIVE_DIR ?? join(projectRoot(), 'dist', 'native')
 export const clockLibrary = () => join(nativeDir(), 'libvclock.so')
 export const hostClockProbe = () => join(nativeDir(), 'vclock-hostclock')
 

@@ -15,6 +15,7 @@ import { clockAt, observe } from './observe.js'
 import { planPorts, type ModePlan } from './plan.js'
 import type { SuiteResult } from './report.js'
 import { syncChecks, type Upstream } from './sync-checks.js'
+import { LockWatch, servoChecks, servoFigures, type ServoFigures } from './servo.js'
 
 // What the engine tells an observer (log markers, the run report) as it
 // runs: each named test's start and end, and the actions it takes on the
@@ -67,7 +68,12 @@ export interface EngineOptions {
   soak?: SoakSpec // slave_clock_sync of ptptestconfig.yaml, when enabled
   syncOnly?: boolean // only the sync test (benchmark: time to LOCKED)
   pollMs?: number // between observations (default 250)
+  // Independent clocks: time to first LOCKED and the servo window after sync.
+  independentClocks?: boolean
+  servoWindow?: { settleMs: number; windowMs: number }
 }
+
+export const SERVO_WINDOW = { settleMs: 5000, windowMs: 8000 }
 
 // Names the suite generates; only these are cleared between modes, so user
 // PtpConfigs (Discovery mode) are never touched.
@@ -82,6 +88,9 @@ class Run {
   readonly wiring: Wiring | undefined
   readonly handles = new Map<string, NodeHandle>()
   readonly ports: PortRef[]
+  lock?: LockWatch // while waiting for the first sync
+  firstLock?: LockWatch
+  servo?: ServoFigures[]
 
   constructor(
     readonly o: EngineOptions,
@@ -131,6 +140,7 @@ class Run {
     for (;;) {
       if (this.o.signal?.aborted) throw new InterruptedError()
       const obs = await this.look()
+      this.lock?.see(obs, this.ports, Date.now())
       const checks = syncChecks(this.wiring, this.plan, obs, this.o.window, this.expectedGm(obs))
       if (checks.every((c) => c.pass)) return { checks, ms: Date.now() - start }
       if (Date.now() - start > timeoutMs) return { checks }
@@ -294,6 +304,31 @@ export function soakVerdict(states: Array<number | undefined>, failureThreshold:
   return { losses, locked, pass: locked && losses < failureThreshold }
 }
 
+// Independent clocks: let the servos settle, then observe a window and
+// report per slave clock (lab/conformance/servo.ts).
+async function servoWindow(r: Run, lock: LockWatch | undefined): Promise<CheckResult[]> {
+  const { settleMs, windowMs } = r.o.servoWindow ?? SERVO_WINDOW
+  await sleep(settleMs, r.o.signal)
+  const window: Observation[] = []
+  const end = Date.now() + windowMs
+  while (Date.now() < end) {
+    if (r.o.signal?.aborted) throw new InterruptedError()
+    window.push(await r.look())
+    await sleep(r.o.pollMs ?? 250, r.o.signal)
+  }
+  const ext = r.wiring?.externalGms[0]
+  const gm = r.plan.gm ?? (ext && { node: ext.name, port: ext.port })
+  const last = window[window.length - 1]!
+  const slaves = r.plan.clocks.map((c) => {
+    const kind = c.kind === 'dualfollower' ? 'DualFollower' : c.kind.toUpperCase()
+    const port = c.slavePorts.find((p) => roleOf(last, { node: c.node, port: p }) === PortRole.SLAVE) ?? c.slavePorts[0]!
+    return { node: c.node, port, part: `${kind} slave` }
+  })
+  for (const d of r.plan.downstream) slaves.push({ node: d.node, port: d.port, part: 'downstream slave' })
+  r.servo = slaves.map((s) => servoFigures(s, gm, window, lock?.of(s)))
+  return servoChecks(r.servo, r.o.window).map((c) => ({ ...c, test: 'servo' }))
+}
+
 async function soakSlaveClockSync(r: Run): Promise<CheckResult[]> {
   const test = 'soak: slave_clock_sync'
   const s = r.o.soak!
@@ -390,13 +425,19 @@ export async function runPlan(o: EngineOptions, plan: ModePlan): Promise<SuiteRe
   if (generated) await applyPlan(run)
   try {
     const synced = await runTest('sync', async () => {
+      if (o.independentClocks) run.lock = new LockWatch(Date.now())
       const r = await run.waitSync()
+      run.firstLock = run.lock
+      run.lock = undefined
       syncedAfterMs = r.ms
       return r.checks
     })
+    // The servo window first, before other tests disturb the clocks; also
+    // in sync-only runs (the benchmark's figures).
+    if (synced && o.independentClocks) await runTest('servo', () => servoWindow(run, run.firstLock))
     if (synced && !o.syncOnly) for (const t of NAMED_TESTS) if (t.applies(plan, o)) await runTest(t.name, () => t.run(run))
   } finally {
     if (generated && !o.keepConfig) await removePlan(run)
   }
-  return { ...base, checks, durationMs: Date.now() - started, syncedAfterMs }
+  return { ...base, checks, durationMs: Date.now() - started, syncedAfterMs, ...(run.servo && { servo: run.servo }) }
 }

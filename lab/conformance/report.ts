@@ -11,7 +11,10 @@ export interface SuiteResult {
   durationMs: number
   syncedAfterMs?: number // from config applied to all checks passing
   error?: string // the suite could not run at all
+  servo?: ServoFigures[] // independent clocks: per slave clock, over the settle window
 }
+
+import { servoTable, type ServoFigures } from './servo.js'
 
 export const suitePassed = (r: SuiteResult) => !r.error && r.checks.length > 0 && r.checks.every((c) => c.pass)
 
@@ -29,6 +32,7 @@ export function humanReport(r: SuiteResult): string {
     lines.push(`${ind}${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(w)}  ${c.measured}${c.pass ? '' : `  (expected ${c.expected})`}`)
   }
   if (r.error) lines.push(`  ERROR ${r.error}`)
+  if (r.servo?.length) lines.push(servoTable(r.servo))
   const passed = r.checks.filter((c) => c.pass).length
   const sync = r.syncedAfterMs !== undefined ? `, in sync ${(r.syncedAfterMs / 1000).toFixed(1)} s after the config was applied` : ''
   lines.push(`verdict: ${suitePassed(r) ? 'PASS' : 'FAIL'} (${passed}/${r.checks.length} checks${sync}; ${(r.durationMs / 1000).toFixed(1)} s)`)

@@ -15,6 +15,7 @@ export interface TestSettings {
   skipInterfaces: string[]
   soak?: { durationMs: number; failureThreshold: number } // slave_clock_sync, when enabled
   logs?: { dir: string; markers: boolean } // COLLECT_POD_LOGS
+  clock?: 'shared' | 'independent' // independent: true offsets and the servo section
 }
 
 type Env = Record<string, string | undefined>

@@ -8,6 +8,7 @@ import type { Wiring } from '../cluster/types.js'
 import { PortRole } from '../ptp/types.js'
 import { checkGrandmaster, checkParent, checkRole, checkSlaveSync, roleOf, type CheckResult, type ClockView, type Observation, type OffsetWindow, type PortRef } from './checks.js'
 import { clockAt } from './observe.js'
+import { checkTrueOffset } from './servo.js'
 import type { ClockSpec, ModePlan } from './plan.js'
 
 export interface Upstream {
@@ -42,6 +43,7 @@ function slavePortChecks(wiring: Wiring | undefined, obs: Observation, label: st
   const slave = clockAt(obs, p)
   return [
     ...checkSlaveSync(label, obs, p, w),
+    ...checkTrueOffset(label, obs, p, w),
     ...(gm ? [checkGrandmaster(label, slave, gm.view)] : []),
     ...(up ? [checkParent(label, slave, up), stepsCheck(label, slave, up)] : []),
   ]

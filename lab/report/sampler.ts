@@ -6,11 +6,14 @@
 // restarting); the sampler goes on. Rounds do not overlap: the next starts
 // `intervalMs` after the previous ended.
 // Cost, measured on the project's machine (docs/reports.md): at the default
-// 2 rounds/s a run of oc,bc is not measurably slower; metrics change at
-// most once per ptp4l summary, so faster rounds add nothing to the plots.
+// 2 rounds/s about 5 mcores in the sampling process and 4 in the daemons;
+// a run of oc is not measurably slower. Metrics change at most once per
+// ptp4l summary, so faster rounds add little to the plots. On a Kubernetes
+// cluster a read is an exec into the daemon pod (heavier, same rate).
 import type { NodeHandle } from '../cluster/types.js'
 import { portLive } from '../graph/live.js'
 import { parsePromText } from '../ptp/prom-text.js'
+import { trueOffsetOf } from '../conformance/servo.js'
 import type { PortSeries } from './record.js'
 
 export const SAMPLE_INTERVAL_MS = 500
@@ -58,7 +61,9 @@ export class PortSampler {
     const metrics = Object.fromEntries(texts.map(([n, text]) => [n, parsePromText(text)]))
     for (const s of this.series) {
       const p = portLive({ metrics, clocks: {} }, s)
-      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }) })
+      // independent clocks: the daemon's ground truth beside ptp4l's estimate
+      const truth = trueOffsetOf({ metrics, clocks: {} }, s)
+      s.samples.push({ t, ...(p?.role && { role: p.role }), ...(p?.clockState && { clockState: p.clockState }), ...(p?.offsetNs !== undefined && { offsetNs: p.offsetNs }), ...(truth !== undefined && { trueOffsetNs: truth }) })
     }
     this.rounds++
   }

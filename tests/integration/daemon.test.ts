@@ -89,7 +89,7 @@ t.test('a changed profile is applied: old ptp4l stopped, new config running', { 
 })
 
 t.test('a broken profile is reported and the last good one keeps running', { skip }, async (t) => {
-  const pid = await ptp4lPid()
+  const pid = await until('a running ptp4l', 10_000, ptp4lPid)
   await writeFile(profileFile(), '[{"name": "broken", ')
   // 503 alone is not enough: a freshly started ptp4l is "not ready" too.
   const ready = await until('ready reports the error', 10_000, async () => {
