@@ -3,7 +3,7 @@
 // timestamps across a frequency change), ground truth, the host-clock
 // guard's comparison, the topology fields and their errors. The library's
 // own C harness runs once (native/vclock/test_vclock.c).
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -14,6 +14,7 @@ import {
 } from '../../lab/clock/index.js'
 import { InputError } from '../../lab/errors.js'
 import { clockModelOf, parseTopology } from '../../lab/topology/index.js'
+import { projectRoot } from '../../lab/paths.js'
 
 const H = 1_700_000_000_000_000_000n
 const S = 1_000_000_000n
@@ -130,4 +131,11 @@ t.test('the clock library passes its own tests', { skip: existsSync(clockLibrary
   const out = execFileSync(join(nativeDir(), 'test_vclock'), ['live', clockLibrary()], { encoding: 'utf8' })
   t.match(out, /live: \d+ checks, 0 failed/)
   t.match(out, /vclock: \d+ checks, 0 failed/)
+})
+
+t.test('--clock: an unknown mode is an input error (exit 2), changing nothing', async (t) => {
+  const cli = join(projectRoot(), 'bin', 'ptplab.js')
+  const r = spawnSync(process.execPath, [cli, 'up', '--clock', 'wobbly', '--name', 'vclock-unit'], { encoding: 'utf8', env: { ...process.env, PTPLAB_RUN_ROOT: mkdtempSync(join(tmpdir(), 'clock-run-')) } })
+  t.equal(r.status, 2)
+  t.match(r.stderr, /--clock: unknown clock mode "wobbly" \(known: shared, independent\)/)
 })
