@@ -4,12 +4,12 @@
 // guard's comparison, the topology fields and their errors. The library's
 // own C harness runs once (native/vclock/test_vclock.c).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import {
-  clockLibrary, decodeState, encodeState, hostClockChanges, initialState, nativeDir, nodeAt, oscAt, rateErrorPpb, readStateFile,
+  capabilityDropWorks, clockLibrary, decodeState, encodeState, hostClockChanges, initialState, nativeDir, nodeAt, oscAt, rateErrorPpb, readStateFile,
   resolveClock, servoPpb, trueOffsetNs, wanderOf, writeStateFile, type ClockState, type HostClock,
 } from '../../lab/clock/index.js'
 import { InputError } from '../../lab/errors.js'
@@ -138,4 +138,15 @@ t.test('--clock: an unknown mode is an input error (exit 2), changing nothing', 
   const r = spawnSync(process.execPath, [cli, 'up', '--clock', 'wobbly', '--name', 'vclock-unit'], { encoding: 'utf8', env: { ...process.env, PTPLAB_RUN_ROOT: mkdtempSync(join(tmpdir(), 'clock-run-')) } })
   t.equal(r.status, 2)
   t.match(r.stderr, /--clock: unknown clock mode "wobbly" \(known: shared, independent\)/)
+})
+
+// The capability guard: a wrapper that does not drop CAP_SYS_TIME is
+// caught (a daemon then refuses the mode before starting any ptp4l).
+t.test('CAP_SYS_TIME drop: setpriv takes it away, a wrapper that ignores it is caught', { skip: process.getuid?.() === 0 ? false : 'needs root (a non-root process has no CAP_SYS_TIME to drop)' }, async (t) => {
+  t.equal(await capabilityDropWorks('setpriv'), true, 'setpriv drops it')
+  const dir = mkdtempSync(join(tmpdir(), 'clock-cap-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const fake = join(dir, 'not-setpriv')
+  writeFileSync(fake, '#!/bin/sh\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n', { mode: 0o755 })
+  t.equal(await capabilityDropWorks(fake), false, 'a wrapper that keeps it')
 })
