@@ -15,6 +15,7 @@ import {
 import { InputError } from '../../lab/errors.js'
 import { clockModelOf, parseTopology } from '../../lab/topology/index.js'
 import { projectRoot } from '../../lab/paths.js'
+import { planProfiles } from '../../lab/ptp/render-profile.js'
 
 const H = 1_700_000_000_000_000_000n
 const S = 1_000_000_000n
@@ -149,4 +150,16 @@ t.test('CAP_SYS_TIME drop: setpriv takes it away, a wrapper that ignores it is c
   const fake = join(dir, 'not-setpriv')
   writeFileSync(fake, '#!/bin/sh\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n', { mode: 0o755 })
   t.equal(await capabilityDropWorks(fake), false, 'a wrapper that keeps it')
+})
+
+t.test('rendered ptp4l config on a virtual clock: servo steers (no free_running), lab servo settings unless the profile sets them, no phc2sys', async (t) => {
+  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r', ptp4lConf: '[global]\npi_integral_const 0.5\nlogSyncInterval -4\n' }], { runDir: '/run/x', sharedClock: false, virtualClock: true })
+  t.notMatch(p!.configText, /free_running/)
+  t.match(p!.configText, /pi_proportional_const 1\.0/)
+  t.match(p!.configText, /pi_integral_const 0\.5/, "the profile's own value wins")
+  t.notMatch(p!.configText, /pi_integral_const 0\.2/)
+  t.match(p!.configText, /step_threshold 0\.001/)
+  t.match(p!.configText, /sanity_freq_limit 0/)
+  t.match(p!.configText, /summary_interval -4/, 'every sample, for the servo figures')
+  t.same(p!.processes.map((x) => x.process), ['ptp4l'], 'no PHC, so no phc2sys')
 })
