@@ -258,6 +258,7 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
       : undefined
   progress(`running ${modes.join(', ')} on ${cluster.description} (offset window [${window.min}, ${window.max}] ns)`)
   const results: SuiteResult[] = []
+  let reportFailed: Error | undefined
   try {
     await runSuite({
       cluster,
@@ -282,13 +283,16 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
       let files
       if (report && rec.modes.length) {
         const t0 = Date.now()
-        files = await writeRunReport(report, rec)
-        progress(`run report written to ${files.index} (${recorder.rounds} sampling rounds; written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
+        // A report that cannot be written fails the command afterwards (exit 1)
+        // and never hides why an interrupted or failed run ended.
+        files = await writeRunReport(report, rec).catch((e: Error) => void (reportFailed = e))
+        if (files) progress(`run report written to ${files.index} (${recorder.rounds} sampling rounds; written in ${((Date.now() - t0) / 1000).toFixed(1)} s)`)
       }
       if (out.json) process.stdout.write(JSON.stringify(runJson(rec, files), null, 2) + '\n')
     }
   }
   if (results.length > 1) human(summaryTable(results))
+  if (reportFailed) throw new Error(`run report not written to ${report}: ${reportFailed.message}`)
   return results
 }
 

@@ -70,12 +70,15 @@ export class Daemon {
 
   // Where the writer replaces the file (write, then rename), a change is
   // seen at once and the interval poll is only the fallback (a lost event,
-  // a directory made later). Events of other nodes' files are ignored.
+  // a directory made later). Events of other nodes' files are ignored. In
+  // a pod the ConfigMap volume changes by kubelet renaming a new `..data`
+  // symlink over the old one (<node> -> ..data/<node> stays): that rename
+  // is the change.
   private watcher?: FSWatcher
   private watchProfiles(): void {
     try {
       this.watcher = watch(this.o.profilePath, { persistent: false }, (_ev, name) => {
-        if (name === null || name === this.o.node) void this.poll()
+        if (name === null || name === this.o.node || name === '..data') void this.poll()
       })
       this.watcher.on('error', () => this.watcher?.close())
     } catch (e) {

@@ -8,7 +8,9 @@ import { assertIndependentClocks, CAP_DROP, clockEnv } from '../lab/clock/launch
 import { readStateFile } from '../lab/clock/state.js'
 import { Daemon, type DaemonOptions } from './daemon.js'
 import { listen, parseListen } from './listen.js'
+import * as k8s from '@kubernetes/client-node'
 import { discoverNics } from './nics.js'
+import { reportDevicesUntilDone } from './nodeptpdevice.js'
 import { DaemonOutput, RotatingFile, stdioSink } from './output.js'
 
 const seconds = (v: string) => {
@@ -47,6 +49,9 @@ const program = new Command('ptplab-daemon')
   .option('--pmc-interval <s>', 'how often to poll ptp4l for its parent data set, seconds', seconds, 5)
   .option('--log-file <path>', 'also append all output (own messages and ptp4l/phc2sys lines) to this file')
   .option('--log-max-bytes <size>', 'rotate --log-file at this size: it becomes <path>.1 (one rotated file kept)', bytes, 10 * 1024 ** 2)
+  .option('--kubeconfig <file>', 'report NICs into the NodePtpDevice through this kubeconfig (in a pod: the service account)')
+  .option('--namespace <ns>', 'namespace of the NodePtpDevice (default: $NAME_SPACE, else openshift-ptp)')
+  .option('--no-report-devices', 'do not write the NodePtpDevice status, even in a pod')
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
@@ -66,6 +71,9 @@ const o = program.opts<{
   pmcInterval: number
   logFile?: string
   logMaxBytes: number
+  kubeconfig?: string
+  namespace?: string
+  reportDevices: boolean
 }>()
 
 const node: string =
@@ -131,7 +139,25 @@ const daemon = new Daemon({
 
 log(`resync period set to: ${o.updateInterval} [s]`)
 log(`linuxptp profile path set to: ${o.profilePath}`)
-log(`PTP capable NICs: [${(await discoverNics()).join(' ')}]`)
+// Reported as upstream does, but not waited for: the lab switch has a port
+// per link, and readiness must not wait for an ethtool run on each. In a pod
+// (kubelet sets KUBERNETES_SERVICE_HOST) or with --kubeconfig the NICs then
+// go into the node's NodePtpDevice status, in the background.
+const reporting = new AbortController()
+const inCluster = !!process.env.KUBERNETES_SERVICE_HOST
+void discoverNics().then((devices) => {
+  log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
+  if (!o.reportDevices || !(o.kubeconfig || inCluster)) return
+  const kc = new k8s.KubeConfig()
+  try {
+    if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)
+    else kc.loadFromCluster()
+    const namespace = o.namespace ?? process.env.NAME_SPACE ?? 'openshift-ptp'
+    void reportDevicesUntilDone({ kc, namespace, node, devices, retryMs: 10_000, signal: reporting.signal, log })
+  } catch (e) {
+    log(`warning: no NodePtpDevice report: cannot load kubeconfig: ${(e as Error).message}`)
+  }
+})
 
 const metrics = await listen(metricsAddr, async (req, res) => {
   if (req.url !== '/metrics') {
@@ -155,6 +181,7 @@ const shutdown = async (sig: string) => {
   if (shuttingDown) return
   shuttingDown = true
   log(`received ${sig}, stopping children`)
+  reporting.abort()
   await daemon.shutdown()
   metrics.close()
   ready.close()

@@ -1,19 +1,48 @@
-// NIC discovery at start, like upstream: `ethtool -T` per interface, and the
-// ones with hardware timestamping are reported as PTP capable.
+// NIC discovery: every interface in sysfs with its `ethtool -T` output, PCI
+// address, vendor/device IDs and link state; lab/ptp/ethtool.ts decides
+// which are PTP capable. The sysfs root and the ethtool runner are
+// parameters so recorded outputs can stand in.
 import { execFile } from 'node:child_process'
-import { readdir } from 'node:fs/promises'
+import { readdir, readFile, readlink } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { ptpDevices, type NicFacts, type NodePtpDeviceEntry } from '../lab/ptp/ethtool.js'
 
-const ethtoolT = (iface: string) =>
+export type EthtoolT = (iface: string) => Promise<string>
+
+export const ethtoolT: EthtoolT = (iface) =>
   new Promise<string>((resolve) => execFile('ethtool', ['-T', iface], { timeout: 3000 }, (_e, out) => resolve(out ?? '')))
 
-export async function discoverNics(): Promise<string[]> {
-  let names: string[] = []
+const read = (p: string) => readFile(p, 'utf8').then((s) => s.trim(), () => undefined)
+
+export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = ethtoolT): Promise<NicFacts[]> {
+  let names: string[]
   try {
-    names = (await readdir('/sys/class/net')).filter((n) => n !== 'lo').sort()
+    names = (await readdir(sysClassNet)).filter((n) => n !== 'lo').sort()
   } catch {
     return []
   }
-  const capable: string[] = []
-  for (const n of names) if (/hardware-transmit/.test(await ethtoolT(n))) capable.push(n)
-  return capable
+  // A few at a time: the lab switch has a port per link (128 at 64 workers).
+  const out: NicFacts[] = []
+  let next = 0
+  const worker = async () => {
+    for (let i = next++; i < names.length; i = next++) out[i] = await facts(names[i]!)
+  }
+  const facts = async (name: string): Promise<NicFacts> => {
+    const dir = join(sysClassNet, name)
+    // .../device -> ../../../0000:3b:00.0 for a PCI function; netdevsim's is netdevsimN.
+    const device = await readlink(join(dir, 'device')).then(basename, () => undefined)
+    const [vendorID, deviceID, operstate, ethtool] = await Promise.all([read(join(dir, 'device', 'vendor')), read(join(dir, 'device', 'device')), read(join(dir, 'operstate')), run(name)])
+    const f: NicFacts = { name, ethtoolT: ethtool }
+    if (device) f.pciAddress = device
+    if (vendorID) f.vendorID = vendorID
+    if (deviceID) f.deviceID = deviceID
+    if (operstate) f.operstate = operstate
+    return f
+  }
+  await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker))
+  return out
+}
+
+export async function discoverNics(sysClassNet?: string, run?: EthtoolT): Promise<NodePtpDeviceEntry[]> {
+  return ptpDevices(await nicFacts(sysClassNet, run))
 }

@@ -3,10 +3,6 @@
 // and the PtpConfig validating webhook (lab/k8s/operator/webhook.ts) in one
 // process, as upstream's ptp-operator runs them. See `--help`.
 import { Command, InvalidArgumentError } from 'commander'
-import * as k8s from '@kubernetes/client-node'
-import { Controller } from '../lab/k8s/operator/controller.js'
-import { serveWebhook } from '../lab/k8s/operator/webhook.js'
-import { PTP_NAMESPACE } from '../lab/operator/ptpconfig.js'
 
 const port = (v: string) => {
   const n = Number(v)
@@ -32,16 +28,27 @@ const program = new Command('ptplab-operator')
   .option('--daemon-image <image>', 'image of the daemon pods (default: $LINUXPTP_DAEMON_IMAGE)')
   .option('--daemon-shared-clock', 'daemons run with --shared-clock (all nodes share one host clock; never on real nodes)', false)
   .option('--resync <s>', 'reconcile at least this often, seconds', seconds, 120)
+  .option('--no-leader-elect', 'reconcile without holding the lease ptp.openshift.io (one replica only)')
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
-const o = program.opts<{ kubeconfig?: string; namespace?: string; webhookPort: number; certDir: string; daemonImage?: string; daemonSharedClock: boolean; resync: number }>()
+const o = program.opts<{ kubeconfig?: string; namespace?: string; webhookPort: number; certDir: string; daemonImage?: string; daemonSharedClock: boolean; resync: number; leaderElect: boolean }>()
 
 const log = (msg: string) => process.stdout.write(`${new Date().toISOString()} ptp-operator ${msg}\n`)
 const fail = (msg: string): never => program.error(`error: ${msg}`, { exitCode: 2 })
 
-const namespace = o.namespace ?? process.env.OPERATOR_NAMESPACE ?? PTP_NAMESPACE
 const image = o.daemonImage ?? process.env.LINUXPTP_DAEMON_IMAGE ?? fail('no daemon image: pass --daemon-image or set LINUXPTP_DAEMON_IMAGE')
+
+// The client and the controller load after the flags are checked: --help
+// and usage errors answer at once.
+const { PTP_NAMESPACE } = await import('../lab/operator/ptpconfig.js')
+const namespace = o.namespace ?? process.env.OPERATOR_NAMESPACE ?? PTP_NAMESPACE
+const k8s = await import('@kubernetes/client-node')
+const { Controller } = await import('../lab/k8s/operator/controller.js')
+const { serveWebhook } = await import('../lab/k8s/operator/webhook.js')
+const { LeaderElector } = await import('../lab/k8s/operator/leader.js')
+const { hostname } = await import('node:os')
+const { randomUUID } = await import('node:crypto')
 const kc = new k8s.KubeConfig()
 try {
   if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)
@@ -58,14 +65,27 @@ const webhook =
 if (webhook) log(`webhook serving on :${o.webhookPort} from ${o.certDir}`)
 
 const controller = new Controller({ kc, namespace, daemon: { image, sharedClock: o.daemonSharedClock }, resyncMs: o.resync * 1000, log })
-await controller.start()
-log(`watching namespace ${namespace} (cluster ${kc.getCurrentCluster()!.server})`)
+const start = async () => {
+  await controller.start()
+  log(`watching namespace ${namespace} (cluster ${kc.getCurrentCluster()!.server})`)
+}
+// Every replica serves the webhook; only the lease holder reconciles. A
+// holder that loses the lease exits (as controller-runtime does): the pod
+// restarts and campaigns again with empty caches.
+const elector = o.leaderElect ? new LeaderElector({ kc, namespace, identity: process.env.POD_NAME ?? `${hostname()}_${randomUUID()}`, log }) : undefined
+if (elector)
+  elector.run(
+    () => void start().catch((e: Error) => (log(`cannot start: ${e.message}`), process.exit(1))),
+    () => process.exit(1),
+  )
+else await start()
 
 const shutdown = async (sig: string) => {
   log(`received ${sig}, stopping`)
   webhook?.stopReload()
   webhook?.close()
   await controller.stop()
+  await elector?.stop()
   process.exit(0)
 }
 process.on('SIGTERM', () => void shutdown('SIGTERM'))

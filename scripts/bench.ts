@@ -17,6 +17,7 @@ import { listLabs } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { hostClockChanges, readHostClock } from '../lab/clock/guard.js'
 import type { ServoFigures } from '../lab/conformance/servo.js'
+import { scaleBench, scaleTable } from './bench-scale.js'
 
 const HELP = `usage: node dist/scripts/bench.js [options]   (npm run bench)
 
@@ -43,6 +44,9 @@ options:
                   and the true offset rms/max over the servo window, the
                   servo's frequency error against the injected error; the
                   host clock checked before and after
+  --scale <list>  instead: generated labs of these worker counts (e.g.
+                  8,16,32,64): up / discover / run --mode oc / down and
+                  memory per node (scripts/bench-scale.ts)
   -h, --help      this text`
 
 const TARGETS = { upS: 2, upToLockedS: 5, ocRunS: 20, fourModesS: 180, daemonCpuMcores: 10, daemonRssMb: 80 }
@@ -345,6 +349,7 @@ async function main(): Promise<number> {
       settle: { type: 'string', default: '3' },
       window: { type: 'string', default: '10' },
       clock: { type: 'string', default: 'shared' },
+      scale: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
@@ -365,6 +370,14 @@ async function main(): Promise<number> {
     o.clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100
   } catch {
     /* keep 100 */
+  }
+
+  if (a.scale !== undefined) {
+    const sizes = a.scale.split(',').map((v) => num('scale', v.trim(), true))
+    const r = await scaleBench(sizes, lab, (what, args) => ptplabOk(`ptplab ${what}`, args), log)
+    process.stdout.write(scaleTable(r) + '\n')
+    process.stdout.write(`BENCH_SCALE_JSON ${JSON.stringify(r)}\n`)
+    return 0
   }
 
   const ac = new AbortController()

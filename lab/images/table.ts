@@ -46,7 +46,7 @@ export const KUBE_IMAGES: readonly KubeImage[] = [
   },
   {
     tag: 'ptpop',
-    role: 'operator (Deployment ptp-operator; entry dist/operator/main.js, written in a later stage)',
+    role: 'operator (Deployment ptp-operator; entry dist/operator/main.js: controller and webhook)',
     contains: 'node, dist/lab + dist/operator, production node_modules (on lptpd\'s lower layers); runs as uid 65532',
     build: { dockerfile: 'images/ptpop/Dockerfile', from: 'runtime', context: [{ project: 'dist/lab' }, { project: 'dist/operator', optional: true }] },
   },

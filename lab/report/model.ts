@@ -165,7 +165,9 @@ const EVENT_SHORT: Record<EventKind, string> = {
 
 export function eventLabel(e: { kind: EventKind; node?: string; port?: string; detail?: string }): string {
   const where = e.port ? `${e.port} ` : e.node ? `${e.node} ` : ''
-  return `${where}${EVENT_SHORT[e.kind]}${e.detail ? ` ${e.detail}` : ''}`
+  // "ptp4l.0.config" is the process's tag: "ptp4l.0" says it on a crowded axis.
+  const detail = e.detail?.replace(/^(ptp4l\.\d+)\.config$/, '$1')
+  return `${where}${EVENT_SHORT[e.kind]}${detail ? ` ${detail}` : ''}`
 }
 
 export function buildReport(r: RunRecord): ReportModel {

@@ -11,7 +11,7 @@ import type { EventView, SeriesView, TestView } from './model.js'
 export const PLOT = { width: 960, left: 74, right: 24 }
 const BAND_Y = 6
 const EVENT_Y = 24 // event label lanes start
-const LANES = 3
+const LANES = 4
 const LANE_H = 11
 const TOP = EVENT_Y + LANES * LANE_H + 4
 const PH = 200 // plot area height
@@ -59,15 +59,18 @@ function text(x: number, y: number, s: string, attrs = ''): string {
 
 // Event labels in up to LANES rows, each placed in the first row where it
 // does not overlap the previous one; a label that fits nowhere keeps its
-// line and tooltip only.
-function placeLabels(xs: Array<{ x: number; label: string }>): Array<number | undefined> {
+// line and tooltip only. A label that would run past the plot's right
+// edge ends at its line instead (`left`).
+function placeLabels(xs: Array<{ x: number; label: string }>, right: number): Array<{ lane: number; left: boolean } | undefined> {
   const ends = Array<number>(LANES).fill(-Infinity)
   return xs.map(({ x, label }) => {
     const w = label.length * 5.6 + 6
-    const lane = ends.findIndex((end) => x >= end + 4)
+    const left = x + w > right
+    const start = left ? x - w : x
+    const lane = ends.findIndex((end) => start >= end + 4)
     if (lane < 0) return undefined
-    ends[lane] = x + w
-    return lane
+    ends[lane] = left ? x + 2 : x + w
+    return { lane, left }
   })
 }
 
@@ -113,13 +116,14 @@ export function seriesPlot(s: SeriesView, o: { durationS: number; window: Offset
 
   // Events: a line through the plot, the label in a free lane above it.
   const evs = o.events.map((ev) => ({ x: X(ev.s), label: ev.label.length > 34 ? `${ev.label.slice(0, 33)}…` : ev.label, ev }))
-  const lanes = placeLabels(evs)
+  const lanes = placeLabels(evs, W - 4)
   evs.forEach(({ x, label, ev }, i) => {
-    const lane = lanes[i]
+    const placed = lanes[i]
+    const lane = placed?.lane
     out.push(
       `<g class="event" data-kind="${ev.kind}"><title>${esc(`${ev.s.toFixed(2)} s: ${ev.label}`)}</title>` +
         `<line x1="${r1(x)}" x2="${r1(x)}" y1="${lane === undefined ? TOP : EVENT_Y + lane * LANE_H + 2}" y2="${AXIS_Y}" stroke="${EVENT_COLOR}" stroke-dasharray="2 2" stroke-width="1"/>` +
-        (lane === undefined ? '' : text(x + 2, EVENT_Y + lane * LANE_H + 9, label, 'class="event-label"')) +
+        (lane === undefined ? '' : text(placed!.left ? x - 2 : x + 2, EVENT_Y + lane * LANE_H + 9, label, `class="event-label"${placed!.left ? ' text-anchor="end"' : ''}`)) +
         '</g>',
     )
   })

@@ -6,8 +6,10 @@
 // restarting); the sampler goes on. Rounds do not overlap: the next starts
 // `intervalMs` after the previous ended.
 // Cost, measured on the project's machine (docs/reports.md): at the default
-// 2 rounds/s a run of oc,bc is not measurably slower; metrics change at
-// most once per ptp4l summary, so faster rounds add nothing to the plots.
+// 2 rounds/s about 5 mcores in the sampling process and 4 in the daemons;
+// a run of oc is not measurably slower. Metrics change at most once per
+// ptp4l summary, so faster rounds add little to the plots. On a Kubernetes
+// cluster a read is an exec into the daemon pod (heavier, same rate).
 import type { NodeHandle } from '../cluster/types.js'
 import { portLive } from '../graph/live.js'
 import { parsePromText } from '../ptp/prom-text.js'

@@ -1,4 +1,5 @@
 // Network namespaces through iproute2 (`ip netns`), argument arrays only.
+import { readdir, readlink, stat } from 'node:fs/promises'
 import { mapLimit } from './limit.js'
 import { run } from './run.js'
 
@@ -24,6 +25,32 @@ export async function addNetnsMany(names: string[]): Promise<void> {
 
 export async function deleteNetns(name: string): Promise<void> {
   await run('ip', ['netns', 'delete', name], { allowFail: true })
+}
+
+// Many namespaces in one `ip -batch` (-force: one that is already gone does
+// not stop the rest).
+export async function deleteNetnsMany(names: string[]): Promise<void> {
+  if (!names.length) return
+  await run('ip', ['-force', '-batch', '-'], { input: names.map((n) => `netns delete ${n}\n`).join(''), allowFail: true })
+}
+
+// The processes in any of these namespaces, from /proc in this process (what
+// `ip netns pids` does, without one command per namespace).
+export async function netnsPidsMany(names: string[]): Promise<number[]> {
+  const inodes = new Set<number>()
+  for (const n of names) {
+    const st = await stat(`/run/netns/${n}`).catch(() => undefined)
+    if (st) inodes.add(st.ino)
+  }
+  if (!inodes.size) return []
+  const out: number[] = []
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue
+    const link = await readlink(`/proc/${d}/ns/net`).catch(() => '')
+    const m = /^net:\[(\d+)\]$/.exec(link)
+    if (m && inodes.has(Number(m[1]))) out.push(Number(d))
+  }
+  return out
 }
 
 export async function netnsPids(name: string): Promise<number[]> {

@@ -7,6 +7,7 @@ import { rm } from 'node:fs/promises'
 import { labPaths } from '../../lab/paths.js'
 import { dockerAvailable } from '../../lab/images/images.js'
 import { LABEL_LAB } from '../../lab/backends/docker/backend.js'
+import type { RunJson } from '../../lab/report/json.js'
 import { missingPrograms } from '../../lab/sys/run.js'
 import { cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
@@ -22,10 +23,11 @@ t.test('run --backend docker: every mode passes, down leaves nothing', { skip },
   const LAB = 'it-docker'
   await ownLab(t, LAB)
   const linksBefore = await hostLinks()
-  const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower'])
+  const r = await cli(['run', '--backend', 'docker', '--name', LAB, '--mode', 'oc,bc,dualnicbc,dualfollower', '--json'])
   t.equal(r.code, 0, 'all modes pass on containers', { stdout: r.stdout.slice(-4000), stderr: r.stderr.slice(-3000) })
   t.match(r.stderr, /bringing up lab it-docker \(docker, shared clock\)/)
-  for (const m of ['oc', 'bc', 'dualnicbc', 'dualfollower']) t.match(r.stdout, new RegExp(`\\n${m}\\s+PASS\\s`), `${m} passes`)
+  const doc = JSON.parse(r.stdout) as RunJson
+  t.same(doc.modes.map((m) => [m.mode, m.verdict]), ['oc', 'bc', 'dualnicbc', 'dualfollower'].map((m) => [m, 'PASS']))
   t.match(r.stderr, /removing 4 containers/)
   t.same(await labContainers(LAB), [], 'no container left')
   t.same(await leftovers(LAB), nothingLeft, 'no namespace, process or file left')

@@ -53,14 +53,15 @@ export async function hostLinks(): Promise<string[]> {
   )
 }
 
-// Processes whose command line or cwd points into the lab's run dir.
+// Processes whose command line points into the lab's run dir or its
+// namespaces, and the lab's supervisor.
 export function labProcesses(lab: string): string[] {
   const dir = labPaths(lab).dir
   const out: string[] = []
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ')
-      if (cmd.includes(dir + '/') || cmd.includes(`${netnsPrefix(lab)}`)) out.push(`${pid}: ${cmd}`)
+      if (cmd.includes(dir + '/') || cmd.includes(`${netnsPrefix(lab)}`) || cmd.endsWith(`supervise.js --lab ${lab} `)) out.push(`${pid}: ${cmd}`)
     } catch {
       /* gone */
     }

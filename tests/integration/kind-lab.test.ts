@@ -8,6 +8,7 @@ import t from 'tap'
 import { clusterName } from '../../lab/backends/kind/names.js'
 import { toolProblems } from '../../lab/backends/kind/backend.js'
 import { KIND_NODE_IMAGE } from '../../lab/backends/kind/versions.js'
+import type { RunJson } from '../../lab/report/json.js'
 import { run } from '../../lab/sys/run.js'
 import { cli, ownLab, skipReason } from './helpers.js'
 
@@ -29,9 +30,11 @@ t.test('kind lab: up, OC through the cluster, resumed up skips, down leaves noth
   t.teardown(() => cli(['down', '--name', LAB]))
   const up = await cli(['up', '--backend', 'kind', '--name', LAB])
   t.equal(up.code, 0, 'up', { stderr: up.stderr.slice(-4000) })
-  const test = await cli(['test', '--name', LAB, '--mode', 'oc'])
+  const test = await cli(['test', '--name', LAB, '--mode', 'oc', '--json'])
   t.equal(test.code, 0, 'OC passes on the kind cluster', { stdout: test.stdout.slice(-4000), stderr: test.stderr.slice(-3000) })
-  t.match(test.stdout, /parent is switch boundary clock switch1/, 'the wiring: parent checks run')
+  const [oc] = (JSON.parse(test.stdout) as RunJson).modes
+  t.ok(oc!.checks.some((c) => c.pass && /parent is switch boundary clock switch1/.test(c.name)), 'the wiring: parent checks run')
+  t.match(oc!.samples, [{ part: 'OC slave' }], 'the OC slave sampled through the cluster')
   const again = await cli(['up', '--backend', 'kind', '--name', LAB])
   t.equal(again.code, 0)
   t.match(again.stderr, /kind cluster ptplab-it-kind: skipped, already done/)

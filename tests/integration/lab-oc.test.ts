@@ -1,5 +1,5 @@
 // The main job end to end, as a user runs it: up, OC test, status, the live
-// graph, down.
+// graph, status --watch, down.
 import t, { type Test } from 'tap'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -7,7 +7,8 @@ import { join } from 'node:path'
 import { labPaths } from '../../lab/paths.js'
 import type { RunJson } from '../../lab/report/json.js'
 import { parseXml, type XmlElement } from '../fixtures/xml.js'
-import { cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
+import { spawn } from 'node:child_process'
+import { CLI, cli, hostLinks, leftovers, nothingLeft, skipReason, ownLab } from './helpers.js'
 
 // Each test is skipped, with the reason, where root or the tools are missing.
 const skip = await skipReason()
@@ -44,6 +45,21 @@ async function liveGraph(t: Test): Promise<void> {
   t.match(mmd.stdout, /sw_p0 ==>\|"vlan 1501, steps 2"\| n0_p0/)
 }
 
+// status --watch on the same lab: successive frames (stdout is a pipe),
+// Ctrl-C exits 130.
+async function statusWatch(t: Test): Promise<void> {
+  const w = spawn(process.execPath, [CLI, 'status', '--name', LAB, '--watch', '--interval', '0.2'], { stdio: ['ignore', 'pipe', 'pipe'] })
+  let out = ''
+  const exited = new Promise<number | null>((r) => w.on('close', (c) => r(c)))
+  await new Promise<void>((r) => w.stdout.on('data', (d: Buffer) => ((out += d.toString()).split('Every 0.2s: ').length > 3 ? r() : undefined)))
+  w.kill('SIGINT')
+  t.equal(await exited, 130, 'status --watch: Ctrl-C exits 130')
+  const frames = out.split(/^Every 0\.2s: ptplab status --name it-oc {4}\S+Z\n\n/m).slice(1)
+  t.ok(frames.length >= 2, `${frames.length} frames`)
+  t.match(frames[0], /\n  ens1f0 +switch1 vlan 1501 +SLAVE +LOCKED +-?\d+ ns\n/, 'the OC slave in the frame')
+  t.notMatch(out, /\x1b/, 'no screen clearing in a pipe')
+}
+
 t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, async (t) => {
   const linksBefore = await hostLinks()
   await ownLab(t, LAB)
@@ -76,6 +92,7 @@ t.test('default topology: up -> OC passes -> down leaves nothing', { skip }, asy
   t.match(xml, /<testsuite name="ptplab-oc" tests="\d+" failures="0" errors="0"/)
 
   await liveGraph(t)
+  await statusWatch(t)
 
   const down = await cli(['down', '--name', LAB])
   t.equal(down.code, 0)

@@ -11,6 +11,7 @@ import { KubeCluster, type KubeClusterOptions } from '../../lab/cluster/kubernet
 import { kubeconfigFile } from '../../lab/cluster/kubernetes/client.js'
 import { AGENT } from '../../lab/cluster/kubernetes/agent.js'
 import { runSuite } from '../../lab/conformance/suite.js'
+import { RunRecorder } from '../../lab/report/recorder.js'
 import type { TestSettings } from '../../lab/conformance/settings.js'
 import type { Mode } from '../../lab/conformance/modes.js'
 import { InputError } from '../../lab/errors.js'
@@ -40,8 +41,17 @@ t.test('OC on a cluster: the suite passes through the API server, and cleans up'
   t.match(cluster.description, /^cluster http:\/\/127\.0\.0\.1:\d+ \(context fake\)$/)
   t.same((await cluster.nodes()).map((n) => n.name), ['worker1', 'worker2', 'worker3'], 'the nodes daemons run on')
   const progress: string[] = []
-  const [r] = await runSuite({ cluster, settings: settings(['oc']), progress: (m) => progress.push(m) })
+  // The run report's recorder observes it, as `ptplab test --kubeconfig --report` does.
+  const recorder = new RunRecorder({ cluster, lab: cluster.description, window: { min: -100, max: 100 }, clock: 'independent', intervalMs: 100 })
+  const [r] = await runSuite({ cluster, settings: settings(['oc']), progress: (m) => progress.push(m), observer: recorder })
   t.equal(r!.error, undefined, String(r!.error))
+  const rec = recorder.record().modes[0]!
+  t.match(rec.series, [{ part: 'OC slave' }], 'the OC slave port sampled')
+  t.ok(rec.series[0]!.samples.some((x) => x.role === 'SLAVE' && x.clockState === 'LOCKED' && x.offsetNs !== undefined), 'through metrics exec')
+  t.same(rec.tests.map((x) => x.name), ['sync', 'port down/up recovery', 'process restart', 'profile priority'])
+  t.ok(['port-down', 'port-up', 'sigterm'].every((k) => rec.events.some((e) => e.kind === k)), 'the engine events')
+  t.ok(rec.live && Object.keys(rec.live.ports).length > 0, 'the roles when sync passed')
+  t.same(recorder.record().topology.links, [], 'no cabling known: an uncabled graph of the nodes used')
   t.same(r!.checks.filter((c) => !c.pass), [])
   t.same([...new Set(r!.checks.map((c) => c.test))], ['sync', 'port down/up recovery', 'process restart', 'profile priority'])
   t.notOk(r!.checks.some((c) => /parent is|stepsRemoved/.test(c.name)), 'no cabling known: no parent checks')

@@ -9,6 +9,7 @@ import { Controller } from '../../lab/k8s/operator/controller.js'
 import { poll } from '../../lab/sys/poll.js'
 import { startFakeApiServer, type FakeApiServer, type KubeObject } from '../fixtures/k8s/fake-apiserver.js'
 import { ptpCrds } from '../fixtures/ptp-crds.js'
+import { deniedRequests } from '../fixtures/rbac-fit.js'
 
 const NS = 'openshift-ptp'
 const G = { group: 'ptp.openshift.io', version: 'v1', namespace: NS }
@@ -48,6 +49,10 @@ async function setup(t: { teardown(f: () => unknown): void }, nodes = [node('wor
 const data = (api: FakeApiServer) => (api.get('', 'configmaps', NS, 'ptp-configmap')?.data ?? {}) as Record<string, string>
 const names = (api: FakeApiServer, n: string) => (JSON.parse(data(api)[n] ?? 'null') as Array<{ name: string }> | null)?.map((p) => p.name)
 const status = (api: FakeApiServer, name: string) => api.get('ptp.openshift.io', 'ptpconfigs', NS, name)?.status as { matchList?: unknown[]; conditions?: Array<Record<string, unknown>> } | undefined
+// What the RBAC of manifests/rbac/operator.yaml would refuse of the recorded
+// requests, less those the test itself made (`mine`).
+const denied = (api: FakeApiServer, mine: string[] = []) => deniedRequests(api.requests, 'ptp-operator', NS).filter((d) => !mine.includes(d))
+
 // Quiet: no reconcile queued or running, after at least one more completed.
 const settle = async (ctl: Controller) => {
   const n = ctl.reconciles
@@ -67,6 +72,7 @@ t.test('ensures PtpOperatorConfig default, NodePtpDevices, the DaemonSet and ptp
   t.same(ds.spec.template.spec.nodeSelector, {})
   t.equal(ds.spec.template.spec.containers[0].image, 'localhost/ptplab:lptpd')
   t.notOk(ds.spec.template.spec.containers[0].args.includes('--shared-clock'), 'no --shared-clock unless asked')
+  t.same(denied(api), [], 'every request fits the operator RBAC')
 
   // A node joins and leaves: its NodePtpDevice follows.
   api.create(node('worker4'))
@@ -154,6 +160,8 @@ t.test('a bad PtpConfig gets a condition and an Event naming the field; the othe
   await until('ghostly valid', () => status(api, 'ghostly')?.conditions?.[0]?.status === 'True')
   await until('worker1 now ghostly_real', () => names(api, 'worker1')?.[0] === 'ghostly_real')
   t.equal(api.list('', 'events', NS).filter((e) => (e.involvedObject as any)?.name === 'ghostly').length, 1, 'one Event per distinct problem')
+  const test = [`create ptp.openshift.io ptpconfigs in ${NS}`, `update ptp.openshift.io ptpconfigs ghostly in ${NS}`, `delete ptp.openshift.io ptpconfigs bad in ${NS}`]
+  t.same(denied(api, test), [], 'statuses and Events fit the operator RBAC')
 })
 
 t.test('the DaemonSet follows spec.daemonNodeSelector; a bad selector is reported', async (t) => {
@@ -177,6 +185,7 @@ t.test('the DaemonSet follows spec.daemonNodeSelector; a bad selector is reporte
   const ev = await until('selector event', () => api.list('', 'events', NS).find((e) => (e.involvedObject as any)?.kind === 'PtpOperatorConfig'))
   t.match(ev, { reason: 'InvalidSpec', message: /^spec\.daemonNodeSelector\["bad key!"\]: / })
   t.same(sel(), { 'ptp/daemon': 'yes' }, 'the DaemonSet is left as it was')
+  t.same(denied(api, [`patch ptp.openshift.io ptpoperatorconfigs default in ${NS}`, `delete apps daemonsets linuxptp-daemon in ${NS}`]), [], 'DaemonSet writes fit the operator RBAC')
 })
 
 t.test('informers: a dropped watch resumes, a 410 Gone relists; changes meanwhile arrive', async (t) => {

@@ -115,3 +115,24 @@ t.test('a cluster without a topology (Kubernetes): nodes and ports of the modes 
   const files = await writeRunReport(dir, record)
   t.match(await readFile(files.index, 'utf8'), /data-mode="oc"/)
 })
+
+t.test('interrupted in the middle of a mode: the sampler stops, the mode is recorded as interrupted', async (t) => {
+  const cluster = new FakeCluster({})
+  const ac = new AbortController()
+  const rec = new RunRecorder({ cluster, lab: 'fake', topology: cluster.t, window: { min: -100, max: 100 }, clock: 'shared', intervalMs: 20 })
+  const observer = {
+    modeStart: (plan: Parameters<RunRecorder['modeStart']>[0]) => {
+      const o = rec.modeStart(plan)
+      return { ...o, event: (e: Parameters<NonNullable<typeof o.event>>[0]) => (o.event!(e), e.kind === 'port-down' && ac.abort()) }
+    },
+    modeEnd: rec.modeEnd.bind(rec),
+  }
+  await t.rejects(runSuite({ cluster, settings: settings(['oc', 'bc']), progress: () => {}, signal: ac.signal, observer }), { name: 'InterruptedError' })
+  const r = rec.record()
+  t.equal(r.modes.length, 1, 'only the mode that ran')
+  t.match(r.modes[0], { result: { suite: 'oc', error: 'interrupted' }, tests: [{ name: 'sync', status: 'PASSED' }] })
+  t.ok(r.modes[0]!.series[0]!.samples.length > 0, 'its samples kept')
+  const n = r.modes[0]!.series[0]!.samples.length
+  await new Promise((res) => setTimeout(res, 60))
+  t.equal(rec.record().modes[0]!.series[0]!.samples.length, n, 'no sampling after the end')
+})

@@ -7,16 +7,18 @@
 // CLI expects them.
 import Docker from 'dockerode'
 import { existsSync } from 'node:fs'
-import { rm } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import { captureOutput } from '../../sys/capture.js'
 import { buildImages, dockerAvailable } from '../../images/images.js'
 import { daemonEntry, hostObjectName, labPaths, netnsPrefix, projectRoot } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
-import { deleteNetns, listNetns } from '../../sys/netns.js'
+import { deleteNetnsMany, listNetns } from '../../sys/netns.js'
 import { missingPrograms, type RunResult } from '../../sys/run.js'
 import type { Spawned } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
-import { assembleLab, daemonArgv, upWithRollback } from '../assemble.js'
+import { assembleLab, daemonArgv, labNodeNames, upWithRollback } from '../assemble.js'
+import { supervisorEntry } from '../netns/supervisor.js'
+import { nodeSupervisorFile } from '../supervise-loop.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
 export const LABEL_LAB = 'ptplab.lab'
@@ -78,7 +80,9 @@ export class DockerBackend implements LabBackend {
             name,
             Image: n === t.switch?.name ? images.switch : images.node,
             Hostname: n,
-            Cmd: [NODE_BIN, ...this.daemonArgv(t, n)],
+            // The lab's supervisor runs the daemon and restarts it in place
+            // when it dies (counted; see restarts()).
+            Cmd: [NODE_BIN, supervisorEntry(), '--lab', lab, '--node', n, '--', NODE_BIN, ...this.daemonArgv(t, n)],
             Env: [`NODE_NAME=${n}`],
             Labels: { [LABEL_LAB]: lab, [LABEL_NODE]: n },
             HostConfig: {
@@ -120,6 +124,16 @@ export class DockerBackend implements LabBackend {
   // lab's log collection and checks read.
   private daemonArgv(t: Topology, node: string): string[] {
     return [...daemonArgv(t, node), '--log-file', labPaths(t.name).nodeLog(node)]
+  }
+
+  async restarts(lab: string): Promise<Record<string, number>> {
+    const st = await readState(lab).catch(() => undefined)
+    const out: Record<string, number> = {}
+    for (const n of st ? labNodeNames(st.topology) : []) {
+      const r = await readFile(nodeSupervisorFile(lab, n), 'utf8').then((x) => JSON.parse(x) as { restarts: Record<string, number> }, () => undefined)
+      if (r?.restarts[n]) out[n] = r.restarts[n]
+    }
+    return out
   }
 
   async exec(lab: string, node: string, argv: string[], o: { env?: Record<string, string>; timeoutMs?: number } = {}): Promise<RunResult> {
@@ -176,7 +190,7 @@ export class DockerBackend implements LabBackend {
     await Promise.all(containers.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => {})))
     const namespaces = (await listNetns()).filter((n) => n.startsWith(netnsPrefix(lab)))
     for (const r of st?.resources ?? []) if (r.kind === 'netns' && !namespaces.includes(r.name) && existsSync(`/run/netns/${r.name}`)) namespaces.push(r.name)
-    for (const ns of namespaces) await deleteNetns(ns)
+    await deleteNetnsMany(namespaces)
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { daemonArgv } from '../assemble.js'
 import type { Action, Step } from '../../plan/types.js'
 import { labPaths } from '../../paths.js'
-import { addAccessPortArgs, addBridgeArgs, ovsdbCreateArgv, ovsdbServerArgv, ovsDb, ovsDbSock, ovsEnv, ovsMgmtSock, switchFlows, vsctlArgv, vswitchdArgv } from '../../switch/ovs.js'
+import { bridgeWithPortsArgs, ovsdbCreateArgv, ovsdbServerArgv, ovsDb, ovsDbSock, ovsEnv, ovsMgmtSock, switchFlows, vsctlArgv, vswitchdArgv } from '../../switch/ovs.js'
 import { switchPorts } from '../../switch/profile.js'
 import type { Topology } from '../../topology/index.js'
 import { registryConfigMap, registryHostDir, registryHostsToml } from './config.js'
@@ -295,9 +295,9 @@ function ovsStep(i: KindPlanInput, swc: string, dir: string, t: Topology): Step 
       { do: 'wait', for: { what: 'command', argv: [i.provider, 'exec', swc, 'test', '-S', ovsDbSock(dir)] }, timeoutMs: 10_000 },
       ex(vsctlArgv(dir, ['--no-wait', 'init'])),
       ex(vswitchdArgv(dir), true),
-      ex(vsctlArgv(dir, addBridgeArgs())),
+      // The bridge and every access port in one transaction.
+      ex(vsctlArgv(dir, bridgeWithPortsArgs(switchPorts(t)))),
       { do: 'wait', for: { what: 'command', argv: [i.provider, 'exec', swc, 'test', '-S', ovsMgmtSock(dir)] }, timeoutMs: 10_000 },
-      ...switchPorts(t).map((p) => ex(vsctlArgv(dir, addAccessPortArgs(p.port, p.vlan)))),
       ex(['ovs-ofctl', 'del-flows', mgmt]),
       ...switchFlows().map((f) => ex(['ovs-ofctl', 'add-flow', mgmt, f])),
     ],

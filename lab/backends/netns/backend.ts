@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { daemonEntry, labPaths, netnsName, netnsPrefix } from '../../paths.js'
 import { readState, type StateRecorder } from '../../state/state.js'
-import { addNetnsMany, deleteNetns, listNetns, netnsPids, setLinkUp } from '../../sys/netns.js'
+import { addNetnsMany, deleteNetnsMany, listNetns, netnsPidsMany, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { spawnInNetns } from '../../sys/spawn.js'
@@ -83,13 +83,13 @@ export class NetnsBackend implements LabBackend {
     const namespaces = new Set((await listNetns()).filter((n) => n.startsWith(prefix)))
     for (const r of st?.resources ?? []) if (r.kind === 'netns' && existsSync(`/run/netns/${r.name}`)) namespaces.add(r.name)
     const pids = new Set<number>()
-    for (const ns of namespaces) for (const pid of await netnsPids(ns)) pids.add(pid)
+    for (const pid of await netnsPidsMany([...namespaces])) pids.add(pid)
     for (const r of st?.resources ?? [])
       if (r.kind === 'process' && (await isAlive(r.pid, r.startTime))) pids.add(r.pid)
     if (pids.size) progress(`stopping ${pids.size} processes`)
     await terminate([...pids])
     if (namespaces.size) progress(`deleting ${namespaces.size} namespaces`)
-    for (const ns of namespaces) await deleteNetns(ns)
+    await deleteNetnsMany([...namespaces])
     const dir = labPaths(lab).dir
     const removedDir = existsSync(dir)
     await rm(dir, { recursive: true, force: true })

@@ -12,58 +12,11 @@ import { sleep } from '../../sys/poll.js'
 import { isAlive, procStartTime } from '../../sys/proc.js'
 import { spawnDetached, spawnInNetns, type Spawned } from '../../sys/spawn.js'
 import { daemonArgv } from '../assemble.js'
+import { supervise, type SupervisorRecord } from '../supervise-loop.js'
+export { backoffMs, nodeSupervisorFile, STABLE_MS, supervise, type SupervisorRecord } from '../supervise-loop.js'
 
 export const supervisorEntry = () => join(projectRoot(), 'dist', 'cli', 'supervise.js')
 export const supervisorFile = (lab: string) => join(labPaths(lab).dir, 'supervisor.json')
-
-export interface SupervisorRecord {
-  pid: number
-  startTime?: string
-  daemons: Record<string, Spawned>
-  restarts: Record<string, number>
-}
-
-// Kubelet's CrashLoopBackOff, scaled down: 1 s, doubling per crash that
-// follows a short run, at most 30 s; a daemon that ran a minute starts over.
-export function backoffMs(consecutive: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, consecutive - 1), 30_000)
-}
-export const STABLE_MS = 60_000
-
-export interface SuperviseOps {
-  alive(s: Spawned): Promise<boolean>
-  start(node: string): Promise<Spawned>
-  save(r: SupervisorRecord): Promise<void>
-  labGone(): boolean
-  now(): number
-  sleep(ms: number): Promise<void>
-}
-
-// The loop, with its effects injected (unit-tested with a fake clock).
-export async function supervise(rec: SupervisorRecord, ops: SuperviseOps, o: { intervalMs: number; signal?: AbortSignal }): Promise<void> {
-  const crashes = new Map<string, { n: number; startedAt: number; dueAt?: number }>()
-  for (const n of Object.keys(rec.daemons)) crashes.set(n, { n: 0, startedAt: ops.now() })
-  while (!o.signal?.aborted && !ops.labGone()) {
-    let changed = false
-    for (const [node, sp] of Object.entries(rec.daemons)) {
-      if (o.signal?.aborted || ops.labGone()) return
-      if (await ops.alive(sp)) continue
-      const c = crashes.get(node)!
-      if (c.dueAt === undefined) {
-        c.n = ops.now() - c.startedAt >= STABLE_MS ? 1 : c.n + 1
-        c.dueAt = ops.now() + backoffMs(c.n)
-      }
-      if (ops.now() < c.dueAt) continue
-      rec.daemons[node] = await ops.start(node)
-      rec.restarts[node] = (rec.restarts[node] ?? 0) + 1
-      c.startedAt = ops.now()
-      c.dueAt = undefined
-      changed = true
-    }
-    if (changed) await ops.save(rec)
-    await ops.sleep(o.intervalMs)
-  }
-}
 
 // The entry's work: the daemons recorded in the lab's state, watched until
 // the lab is gone or SIGTERM.
@@ -121,4 +74,5 @@ export async function findSupervisors(lab: string): Promise<number[]> {
   }
   return [...found]
 }
+
 

@@ -42,6 +42,7 @@ export class Cache {
     this.informer = new k8s.ListWatch(path, new k8s.Watch(kc), listFn, false, undefined, fieldSelector)
     for (const verb of [k8s.ADD, k8s.UPDATE, k8s.DELETE] as const) this.informer.on(verb, () => o.onChange())
     this.informer.on(k8s.ERROR, (e) => {
+      if (this.stopped) return // stop() aborts the watch: not an error
       o.onError(what, e)
       this.restart()
     })
