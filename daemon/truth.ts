@@ -70,8 +70,10 @@ export class TrueOffsetMetrics {
     for (const [config, i] of this.instances) {
       const own = await readStateFile(i.state).catch(() => undefined)
       if (!own) continue
+      // Its own grandmaster (a GM, or a slave before it heard one): no
+      // offset to report, rather than a trivial 0 a check could pass on.
       const gmFile = i.gm ? this.map[i.gm] : undefined
-      const gm = gmFile === undefined ? undefined : gmFile === this.base && i.state === this.base ? own : await readStateFile(gmFile).catch(() => undefined)
+      const gm = gmFile === undefined || gmFile === i.state ? undefined : await readStateFile(gmFile).catch(() => undefined)
       const h = hostNowNs()
       const off = gm ? Number(nodeAt(own, h) - nodeAt(gm, h)) : undefined
       for (const iface of new Set(i.ifaces.map(ifaceAlias))) {
@@ -82,6 +84,9 @@ export class TrueOffsetMetrics {
         if (off !== undefined) {
           this.gauges.offset.set(l, off)
           this.gauges.at.set(l, Number(h / 1000n) / 1000)
+        } else {
+          this.gauges.offset.remove(l)
+          this.gauges.at.remove(l)
         }
       }
       this.last[config] = { state: i.state, grandmaster: i.gm ?? null, trueOffsetNs: off ?? null, servoPpb: servoPpb(own), injectedPpm: own.ppm, steps: Number(own.steps) }

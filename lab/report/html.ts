@@ -4,6 +4,7 @@
 // that mode, one plot per observed slave port, the named tests, every check
 // (failing first, in red) and the events.
 import { escapeXml as esc } from '../text.js'
+import { LAB_SERVO } from '../ptp/lab-servo.js'
 import type { FileLink } from './record.js'
 import type { ModeView, ReportModel, SeriesView } from './model.js'
 import { seriesPlot } from './plot.js'
@@ -94,6 +95,18 @@ ${m.checks
         .map((e) => `<tr><td class="num">${e.s.toFixed(2)} s</td><td>${esc(e.label)}</td></tr>`)
         .join('')}</table></details>`
     : ''
+  const n = (v?: number, d = 0) => (v === undefined ? '-' : v.toFixed(d))
+  const servo = m.servo?.length
+    ? `<h3>Servo (independent clocks)</h3><p class="desc">Lab servo settings: ${esc(LAB_SERVO.map(([k, v]) => `${k} ${v}`).join(', '))}. Over the servo window after sync; the frequency error is the slope of the true offset, against what the servo had to correct.</p>` +
+      `<table class="servo"><tr><th>slave clock</th><th class="num">time to LOCKED</th><th class="num">ptp4l rms / max</th><th class="num">true rms / max</th><th class="num">injected</th><th class="num">servo found</th><th class="num">frequency error</th></tr>${m.servo
+        .map(
+          (x) =>
+            `<tr><td>${esc(`${x.part} ${x.node}:${x.port}`)}</td><td class="num">${x.timeToLockMs === undefined ? '-' : `${(x.timeToLockMs / 1000).toFixed(1)} s`}</td>` +
+            `<td class="num">${n(x.ptp4lRmsNs)} / ${n(x.ptp4lMaxNs)} ns</td><td class="num">${n(x.trueRmsNs)} / ${n(x.trueMaxNs)} ns</td><td class="num">${n(x.injectedPpm, 1)} ppm</td>` +
+            `<td class="num">${n(x.servoPpb)} ppb</td><td class="num">${n(x.freqErrorPpb)} ppb${x.freqErrorPct === undefined ? '' : ` (${x.freqErrorPct.toFixed(2)} %)`}</td></tr>`,
+        )
+        .join('')}</table>`
+    : ''
   const files = [...(m.junit ? [m.junit] : []), ...m.logs]
   return `<section class="card mode" id="mode-${esc(m.mode)}" data-mode="${esc(m.mode)}" data-verdict="${m.verdict}">
 <h2>${esc(m.mode.toUpperCase())} <span class="pill ${m.verdict}">${m.verdict}</span></h2>
@@ -103,6 +116,7 @@ ${m.error ? `<p class="error">The mode could not run: ${esc(m.error)}</p>` : ''}
 <h3>Topology and roles in this mode</h3>
 <figure class="graph">${graphSvg}</figure>
 ${plots}
+${servo}
 ${tests}
 ${checks}
 ${events}

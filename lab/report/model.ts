@@ -4,6 +4,7 @@
 // one series per observed slave port with its statistics, and the mode's
 // graph with the part each port played and the roles it showed.
 import type { CheckResult, OffsetWindow } from '../conformance/checks.js'
+import type { ServoFigures } from '../conformance/servo.js'
 import { suitePassed } from '../conformance/report.js'
 import { buildGraph, type LabGraph } from '../graph/model.js'
 import { FAULTY_OFFSET } from '../ptp/exporter.js'
@@ -69,6 +70,7 @@ export interface ModeView {
   graph: LabGraph
   logs: FileLink[]
   junit?: FileLink
+  servo?: ServoFigures[] // independent clocks: per slave clock over the servo window
 }
 
 export interface ReportModel {
@@ -124,6 +126,7 @@ function modeView(r: RunRecord, m: ModeRecord): ModeView {
     durationS: round(res.durationMs / 1000),
     ...(res.syncedAfterMs !== undefined && { syncedAfterS: round(res.syncedAfterMs / 1000) }),
     checks,
+    ...(res.servo?.length && { servo: res.servo }),
     passed: res.checks.filter((c) => c.pass).length,
     tests: m.tests.map((x) => {
       const own = res.checks.filter((c) => c.test === x.name)

@@ -3,17 +3,19 @@
 // timestamps across a frequency change), ground truth, the host-clock
 // guard's comparison, the topology fields and their errors. The library's
 // own C harness runs once (native/vclock/test_vclock.c).
-import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { execFileSync, spawnSync } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
 import {
-  clockLibrary, decodeState, encodeState, hostClockChanges, initialState, nativeDir, nodeAt, oscAt, rateErrorPpb, readStateFile,
+  capabilityDropWorks, clockLibrary, decodeState, encodeState, hostClockChanges, initialState, nativeDir, nodeAt, oscAt, rateErrorPpb, readStateFile,
   resolveClock, servoPpb, trueOffsetNs, wanderOf, writeStateFile, type ClockState, type HostClock,
 } from '../../lab/clock/index.js'
 import { InputError } from '../../lab/errors.js'
 import { clockModelOf, parseTopology } from '../../lab/topology/index.js'
+import { projectRoot } from '../../lab/paths.js'
+import { planProfiles } from '../../lab/ptp/render-profile.js'
 
 const H = 1_700_000_000_000_000_000n
 const S = 1_000_000_000n
@@ -130,4 +132,34 @@ t.test('the clock library passes its own tests', { skip: existsSync(clockLibrary
   const out = execFileSync(join(nativeDir(), 'test_vclock'), ['live', clockLibrary()], { encoding: 'utf8' })
   t.match(out, /live: \d+ checks, 0 failed/)
   t.match(out, /vclock: \d+ checks, 0 failed/)
+})
+
+t.test('--clock: an unknown mode is an input error (exit 2), changing nothing', async (t) => {
+  const cli = join(projectRoot(), 'bin', 'ptplab.js')
+  const r = spawnSync(process.execPath, [cli, 'up', '--clock', 'wobbly', '--name', 'vclock-unit'], { encoding: 'utf8', env: { ...process.env, PTPLAB_RUN_ROOT: mkdtempSync(join(tmpdir(), 'clock-run-')) } })
+  t.equal(r.status, 2)
+  t.match(r.stderr, /--clock: unknown clock mode "wobbly" \(known: shared, independent\)/)
+})
+
+// The capability guard: a wrapper that does not drop CAP_SYS_TIME is
+// caught (a daemon then refuses the mode before starting any ptp4l).
+t.test('CAP_SYS_TIME drop: setpriv takes it away, a wrapper that ignores it is caught', { skip: process.getuid?.() === 0 ? false : 'needs root (a non-root process has no CAP_SYS_TIME to drop)' }, async (t) => {
+  t.equal(await capabilityDropWorks('setpriv'), true, 'setpriv drops it')
+  const dir = mkdtempSync(join(tmpdir(), 'clock-cap-'))
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+  const fake = join(dir, 'not-setpriv')
+  writeFileSync(fake, '#!/bin/sh\nwhile [ "$1" != "--" ]; do shift; done\nshift\nexec "$@"\n', { mode: 0o755 })
+  t.equal(await capabilityDropWorks(fake), false, 'a wrapper that keeps it')
+})
+
+t.test('rendered ptp4l config on a virtual clock: servo steers (no free_running), lab servo settings unless the profile sets them, no phc2sys', async (t) => {
+  const [p] = planProfiles([{ name: 'x', interface: 'eth0', phc2sysOpts: '-a -r', ptp4lConf: '[global]\npi_integral_const 0.5\nlogSyncInterval -4\n' }], { runDir: '/run/x', sharedClock: false, virtualClock: true })
+  t.notMatch(p!.configText, /free_running/)
+  t.match(p!.configText, /pi_proportional_const 1\.0/)
+  t.match(p!.configText, /pi_integral_const 0\.5/, "the profile's own value wins")
+  t.notMatch(p!.configText, /pi_integral_const 0\.2/)
+  t.match(p!.configText, /step_threshold 0\.001/)
+  t.match(p!.configText, /sanity_freq_limit 0/)
+  t.match(p!.configText, /summary_interval -4/, 'every sample, for the servo figures')
+  t.same(p!.processes.map((x) => x.process), ['ptp4l'], 'no PHC, so no phc2sys')
 })

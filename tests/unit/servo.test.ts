@@ -5,6 +5,9 @@ import t from 'tap'
 import type { Observation } from '../../lab/conformance/checks.js'
 import { checkTrueOffset, LockWatch, servoChecks, servoFigures, slope } from '../../lab/conformance/servo.js'
 import type { Sample } from '../../lab/ptp/prom-text.js'
+import { reportHtml } from '../../lab/report/html.js'
+import { buildReport } from '../../lab/report/model.js'
+import { recordedRun } from '../fixtures/run-record.js'
 
 const BASE = 1_700_000_000_000
 const sample = (name: string, value: number, labels: Record<string, string> = {}): Sample => ({ name, labels, value }) as Sample
@@ -74,4 +77,14 @@ t.test('first LOCKED per port, from the config applied', async (t) => {
   w.see(obs(0, { driftPpb: 0, offset: 0, state: 1 }), [p], 2700)
   w.see(obs(0, { driftPpb: 0, offset: 0, state: 1 }), [p], 3000)
   t.equal(w.of(p), 1700)
+})
+
+t.test('the report page has a servo table for a mode with figures, none without', async (t) => {
+  const rec = recordedRun()
+  const servo = [{ node: 'worker1', port: 'ens1f0', part: 'OC slave', timeToLockMs: 1900, samples: 30, ptp4lRmsNs: 1293, ptp4lMaxNs: 3021, trueRmsNs: 1208, trueMaxNs: 2693, injectedPpm: 30, servoPpb: -19_912, freqErrorPpb: 88, freqErrorPct: 0.44 }]
+  const withServo = { ...rec, clock: 'independent' as const, modes: [{ ...rec.modes[0]!, result: { ...rec.modes[0]!.result, servo } }] }
+  const html = reportHtml(buildReport(withServo), [''])
+  t.match(html, /<h3>Servo \(independent clocks\)<\/h3><p class="desc">Lab servo settings: pi_proportional_const/)
+  t.match(html, /<td>OC slave worker1:ens1f0<\/td><td class="num">1\.9 s<\/td><td class="num">1293 \/ 3021 ns<\/td><td class="num">1208 \/ 2693 ns<\/td><td class="num">30\.0 ppm<\/td><td class="num">-19912 ppb<\/td><td class="num">88 ppb \(0\.44 %\)<\/td>/)
+  t.notMatch(reportHtml(buildReport(rec), ['', '']), /class="servo"/, 'shared clock: no servo table')
 })
