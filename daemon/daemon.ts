@@ -48,6 +48,8 @@ export class Daemon {
   private applied = false
   private timers: NodeJS.Timeout[] = []
   private applying: Promise<void> = Promise.resolve()
+  private polling: Promise<void> = Promise.resolve()
+  private settle?: NodeJS.Timeout
   private stopped = false
 
   constructor(readonly o: DaemonOptions) {
@@ -78,7 +80,11 @@ export class Daemon {
   private watchProfiles(): void {
     try {
       this.watcher = watch(this.o.profilePath, { persistent: false }, (_ev, name) => {
-        if (name === null || name === this.o.node || name === '..data') void this.poll()
+        // A writer that does not rename shows up as several events (the
+        // truncate, then the writes): read once it has been quiet for 100 ms.
+        if (name !== null && name !== this.o.node && name !== '..data') return
+        clearTimeout(this.settle)
+        this.settle = setTimeout(() => void this.poll(), 100)
       })
       this.watcher.on('error', () => this.watcher?.close())
     } catch (e) {
@@ -86,9 +92,16 @@ export class Daemon {
     }
   }
 
+  // One read at a time (the interval and the watcher both call it), so an
+  // older read never lands after a newer one.
+  poll(): Promise<void> {
+    this.polling = this.polling.then(() => this.pollOnce()).catch((e: Error) => this.reject(`cannot read the profile file: ${e.message}`))
+    return this.polling
+  }
+
   // Reads the profile file; applies it when its bytes changed. A missing file
   // means "no profiles" (the node has no entry in the ConfigMap).
-  async poll(): Promise<void> {
+  private async pollOnce(): Promise<void> {
     let bytes: string
     try {
       // Bounded like every user file: a ConfigMap's size, a regular file.
@@ -234,6 +247,7 @@ export class Daemon {
   async shutdown(): Promise<void> {
     this.stopped = true
     for (const t of this.timers) clearInterval(t)
+    clearTimeout(this.settle)
     this.watcher?.close()
     await this.applying
     await this.stopAll()

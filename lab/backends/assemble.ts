@@ -185,5 +185,6 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
     await ops.startDaemon(n, daemonArgv(t, n, o.clock), p.nodeLog(n))
   })
   o.progress('waiting for daemons')
-  await waitDaemonsReady(t.name, names, 20_000, o.signal)
+  // 20 s, and more for big labs: each daemon start costs about 0.15 s of CPU.
+  await waitDaemonsReady(t.name, names, 20_000 + 500 * names.length, o.signal)
 }
