@@ -8,9 +8,7 @@ import { assertIndependentClocks, CAP_DROP, clockEnv } from '../lab/clock/launch
 import { readStateFile } from '../lab/clock/state.js'
 import { Daemon, type DaemonOptions } from './daemon.js'
 import { listen, parseListen } from './listen.js'
-import * as k8s from '@kubernetes/client-node'
 import { discoverNics } from './nics.js'
-import { reportDevicesUntilDone } from './nodeptpdevice.js'
 import { DaemonOutput, RotatingFile, stdioSink } from './output.js'
 
 const seconds = (v: string) => {
@@ -145,9 +143,12 @@ log(`linuxptp profile path set to: ${o.profilePath}`)
 // go into the node's NodePtpDevice status, in the background.
 const reporting = new AbortController()
 const inCluster = !!process.env.KUBERNETES_SERVICE_HOST
-void discoverNics().then((devices) => {
+void discoverNics().then(async (devices) => {
   log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
   if (!o.reportDevices || !(o.kubeconfig || inCluster)) return
+  // Loaded only here: the client takes about 0.5 s of CPU to load, which
+  // every lab daemon (no cluster) would pay at start.
+  const [k8s, { reportDevicesUntilDone }] = await Promise.all([import('@kubernetes/client-node'), import('./nodeptpdevice.js')])
   const kc = new k8s.KubeConfig()
   try {
     if (o.kubeconfig) kc.loadFromFile(o.kubeconfig)

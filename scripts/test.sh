@@ -1,31 +1,33 @@
 #!/usr/bin/env bash
 # The test suite: installs/builds what is missing, runs the unit tests (in
-# parallel, beside the image builds), then the other integration tests one
-# file at a time (each brings up real labs; running them side by side would
-# make them compete for the 2 cores and see each other's labs), and ends
-# with a plain "N passed, N failed" line. Integration tests need root (CI runs as root)
-# and skip with the reason otherwise. Arguments: test files to run instead.
+# parallel, beside the integration files that measure no PTP timing), then
+# the other integration tests one file at a time (each brings up real labs;
+# running them side by side would make them compete for the 2 cores and see
+# each other's labs), and ends with a plain "N passed, N failed" line.
+# Integration tests need root (CI runs as root) and skip with the reason
+# otherwise. Arguments: test files to run instead.
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
 bash scripts/setup.sh || exit 1
 out=$(mktemp)
-images_out=$(mktemp)
-trap 'rm -f "$out" "$images_out"' EXIT
+side_out=$(mktemp)
+trap 'rm -f "$out" "$side_out"' EXIT
 rc=0
 if (($#)); then
   npx tap "$@" 2>&1 | tee -a "$out"; rc=${PIPESTATUS[0]}
 else
-  # The image builds (debootstrap, docker build: disk and network bound, no
-  # PTP timing) run beside the unit tests; its output follows theirs.
-  images=tests/integration/images.test.ts
-  npx tap "$images" >"$images_out" 2>&1 &
-  images_pid=$!
+  # The integration files that measure no PTP timing (image builds: disk and
+  # network bound; veth pairs; the browser; a full disk; kind, which skips
+  # here) run beside the unit tests, one at a time; their output follows.
+  side=(tests/integration/{images,configpair-veth,report-browser,daemon-disk-full,kind-lab}.test.ts)
+  npx tap --jobs=1 "${side[@]}" >"$side_out" 2>&1 &
+  side_pid=$!
   # three at a time: many unit files mostly wait (timers, child processes)
   npx tap --jobs=3 tests/unit/*.test.ts 2>&1 | tee -a "$out"; r1=${PIPESTATUS[0]}
-  wait "$images_pid"; r0=$?
-  tee -a "$out" <"$images_out"
+  wait "$side_pid"; r0=$?
+  tee -a "$out" <"$side_out"
   # The rest measure real PTP: one file at a time, on an otherwise idle machine.
-  mapfile -t rest < <(printf '%s\n' tests/integration/*.test.ts | grep -vxF "$images")
+  mapfile -t rest < <(printf '%s\n' tests/integration/*.test.ts | grep -vxF -f <(printf '%s\n' "${side[@]}"))
   npx tap --jobs=1 "${rest[@]}" 2>&1 | tee -a "$out"; r2=${PIPESTATUS[0]}
   ((r0 || r1 || r2)) && rc=1
 fi
