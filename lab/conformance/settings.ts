@@ -16,6 +16,7 @@ export interface TestSettings {
   soak?: { durationMs: number; failureThreshold: number } // slave_clock_sync, when enabled
   logs?: { dir: string; markers: boolean } // COLLECT_POD_LOGS
   clock?: 'shared' | 'independent' // independent: true offsets and the servo section
+  servoWindowMs?: number // PTPLAB_SERVO_WINDOW_S: the servo figures' window (default 8 s)
 }
 
 type Env = Record<string, string | undefined>
@@ -43,6 +44,10 @@ function intFromEnv(env: Env, k: string, d: number, what: string): number {
 export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env): TestSettings {
   const timeoutS = intFromEnv(env, 'PTPLAB_SYNC_TIMEOUT_S', 60, 'number of seconds')
   if (timeoutS <= 0) throw new InputError(`PTPLAB_SYNC_TIMEOUT_S must be positive (got ${timeoutS})`, { field: 'PTPLAB_SYNC_TIMEOUT_S' })
+  // The servo window: longer gives the found frequency more precision
+  // (software timestamps over veth wander by about a microsecond).
+  const servoS = intFromEnv(env, 'PTPLAB_SERVO_WINDOW_S', 8, 'number of seconds')
+  if (servoS <= 0) throw new InputError(`PTPLAB_SERVO_WINDOW_S must be positive (got ${servoS})`, { field: 'PTPLAB_SERVO_WINDOW_S' })
   // --mode wins; otherwise PTP_TEST_MODE / DISCOVERY_MODE (default OC).
   const modes = modeArg !== undefined ? parseModes(modeArg) : [supportedMode(te.mode, te.modeFrom === 'DISCOVERY_MODE' ? 'DISCOVERY_MODE' : 'PTP_TEST_MODE')]
   const soak = te.config.soaktest
@@ -60,6 +65,7 @@ export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env)
         ? { durationMs: durationMin * 60_000, failureThreshold: scs.failureThreshold ?? soak.failureThreshold }
         : undefined,
     logs: te.collectPodLogs ? { dir: te.logArtifactsDir, markers: te.logTestMarkers } : undefined,
+    ...(servoS !== 8 && { servoWindowMs: servoS * 1000 }),
   }
 }
 

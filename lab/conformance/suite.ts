@@ -8,7 +8,7 @@ import { buildGraph, realLans } from '../discovery/graph.js'
 import { solveBest, type SolveResult } from '../discovery/solver.js'
 import { InterruptedError } from '../errors.js'
 import { classifyDiscovery } from './discovery-mode.js'
-import { observers, runPlan, type EngineObserver } from './engine.js'
+import { observers, runPlan, SERVO_WINDOW, type EngineObserver } from './engine.js'
 import { isSolverMode, problemOf, type Mode, type SolverMode } from './modes.js'
 import { buildPlan, describePlan, type ClockKind, type ClockSpec, type ModePlan, type PlanRoles } from './plan.js'
 import type { SuiteResult } from './report.js'
@@ -110,7 +110,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteResult[]> {
       const s = o.settings
       const hooks = observers(logHooks, await o.observer?.modeStart(plan))
       r = await runPlan(
-        { cluster: o.cluster, window: s.window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress: o.progress, signal: o.signal, hooks, soak: s.soak, syncOnly: o.syncOnly, independentClocks: s.clock === 'independent' },
+        { cluster: o.cluster, window: s.window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress: o.progress, signal: o.signal, hooks, soak: s.soak, syncOnly: o.syncOnly, independentClocks: s.clock === 'independent', ...(s.servoWindowMs && { servoWindow: { ...SERVO_WINDOW, windowMs: s.servoWindowMs } }) },
         plan,
       )
     } catch (e) {

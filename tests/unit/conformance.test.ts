@@ -521,6 +521,10 @@ t.test('settingsFrom: flags, environment and test config together', async (t) =>
   t.same(S('oc', { COLLECT_POD_LOGS: 'true', LOG_TEST_MARKERS: 'false', LOG_ARTIFACTS_DIR: '/tmp/x' }).logs, { dir: '/tmp/x', markers: false })
   for (const v of ['abc', '0', '-3', '1.5', ' '])
     t.throws(() => S('oc', { PTPLAB_SYNC_TIMEOUT_S: v }), { name: 'InputError', field: 'PTPLAB_SYNC_TIMEOUT_S' }, v)
+  t.equal(S('oc', {}).servoWindowMs, undefined, 'the default servo window')
+  t.equal(S('oc', { PTPLAB_SERVO_WINDOW_S: '20' }).servoWindowMs, 20_000)
+  for (const v of ['x', '0', '-1'])
+    t.throws(() => S('oc', { PTPLAB_SERVO_WINDOW_S: v }), { name: 'InputError', field: 'PTPLAB_SERVO_WINDOW_S' }, v)
 })
 
 t.test('settingsFrom: slave_clock_sync soak from the test config', async (t) => {
