@@ -4,7 +4,6 @@
 import { Command, InvalidArgumentError } from 'commander'
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { assertIndependentClocks, CAP_DROP, clockEnv } from '../lab/clock/launch.js'
 import { readStateFile } from '../lab/clock/state.js'
 import { Daemon, type DaemonOptions } from './daemon.js'
 import { listen, parseListen } from './listen.js'
@@ -105,7 +104,11 @@ const wrapper = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p))
 // the state file and a working CAP_SYS_TIME drop are all there (a ptp4l
 // without them would steer the host clock).
 let clock: DaemonOptions['clock']
+let capDrop: readonly string[] = []
 if (o.clockState) {
+  // Loaded only in this mode (it runs commands through execa).
+  const { assertIndependentClocks, CAP_DROP, clockEnv } = await import('../lab/clock/launch.js')
+  capDrop = CAP_DROP
   if (o.sharedClock) program.error('error: --clock-state and --shared-clock exclude each other', { exitCode: 2 })
   try {
     if (!wrapper) throw new Error('setpriv is missing (util-linux): CAP_SYS_TIME cannot be dropped')
@@ -129,7 +132,7 @@ const daemon = new Daemon({
   clock,
   restartDelayMs: o.restartDelay * 1000,
   pmcIntervalMs: o.pmcInterval * 1000,
-  wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', ...(clock ? CAP_DROP : []), '--'] : [],
+  wrapper: wrapper ? [wrapper, '--pdeathsig', 'TERM', ...(clock ? capDrop : []), '--'] : [],
   log,
   out: (line) => output.out(line),
   outputTroubles: () => output.troubles(),
