@@ -69,7 +69,7 @@ class Roles {
     const sol = solveBest(g, problemOf(mode), s.externalGm)
     if (!sol)
       throw new Error(`no ${mode}${s.externalGm ? ' (external GM)' : ''} assignment fits: ${g.vertices.length} interfaces in ${realLans(g).length} LANs`)
-    return buildPlan(rolesFromSolution(mode, sol), { softwareTimestamps: true })
+    return buildPlan(rolesFromSolution(mode, sol), { softwareTimestamps: true, independentClocks: s.clock === 'independent' })
   }
 
   async discovery(): Promise<ModePlan> {

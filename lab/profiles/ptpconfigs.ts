@@ -9,6 +9,13 @@ export interface GenOptions {
   domain?: number // default 24, the switch's domain
   softwareTimestamps: boolean
   fastIntervals?: boolean // default true
+  // Every node its own clock (docs/clocks.md): the step thresholds are left
+  // to the lab's servo settings. Upstream's step_threshold 2.0 would make a
+  // slave slew rather than step when its master steps by milliseconds (a BC
+  // or the switch following a new grandmaster), at up to the 10 % the tick
+  // allows, then ring for seconds; with a shared clock (free_running) and on
+  // real clusters upstream's value stays.
+  independentClocks?: boolean
 }
 
 export const LABEL_GM = 'ptp/test-grandmaster'
@@ -53,8 +60,7 @@ function globalLines(o: GenOptions, roleLines: string[]): string[] {
     'logging_level 6',
     'tx_timestamp_timeout 50',
     'clock_servo pi',
-    'step_threshold 2.0',
-    'first_step_threshold 0.00002',
+    ...(o.independentClocks ? [] : ['step_threshold 2.0', 'first_step_threshold 0.00002']),
     'network_transport L2',
     'delay_mechanism E2E',
     'ptp_dst_mac 01:1B:19:00:00:00',

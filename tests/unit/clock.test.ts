@@ -4,7 +4,7 @@
 // guard's comparison, the topology fields and their errors. The library's
 // own C harness runs once (native/vclock/test_vclock.c).
 import { execFileSync, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import t from 'tap'
@@ -16,6 +16,7 @@ import { InputError } from '../../lab/errors.js'
 import { clockModelOf, parseTopology } from '../../lab/topology/index.js'
 import { projectRoot } from '../../lab/paths.js'
 import { planProfiles } from '../../lab/ptp/render-profile.js'
+import { ocSlaveConfig } from '../../lab/profiles/ptpconfigs.js'
 
 const H = 1_700_000_000_000_000_000n
 const S = 1_000_000_000n
@@ -162,4 +163,13 @@ t.test('rendered ptp4l config on a virtual clock: servo steers (no free_running)
   t.match(p!.configText, /sanity_freq_limit 0/)
   t.match(p!.configText, /summary_interval -4/, 'every sample, for the servo figures')
   t.same(p!.processes.map((x) => x.process), ['ptp4l'], 'no PHC, so no phc2sys')
+})
+
+t.test("the suite's test configs leave the step thresholds to the lab servo settings with independent clocks", async (t) => {
+  const conf = (independentClocks: boolean) => ocSlaveConfig('ens1f0', { softwareTimestamps: true, independentClocks }).spec.profile[0]!.ptp4lConf!
+  t.match(conf(false), /^step_threshold 2\.0$/m, "upstream's value with a shared clock (and on clusters)")
+  t.notMatch(conf(true), /step_threshold/, 'none of its own with independent clocks')
+  const [p] = planProfiles([{ name: 'x', interface: 'ens1f0', ptp4lConf: conf(true) }], { runDir: '/run/x', sharedClock: false, virtualClock: true })
+  t.match(p!.configText, /^step_threshold 0\.001$/m, "so a master's millisecond step is followed by a step, not a slew")
+  t.notMatch(readFileSync(join(projectRoot(), 'switch', 'ptp4l.conf'), 'utf8'), /^step_threshold/m, 'nor does the switch config')
 })
