@@ -5,6 +5,7 @@
 import { execFile } from 'node:child_process'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
+import { mapLimit } from '../lab/limit.js'
 import { ptpDevices, type NicFacts, type NodePtpDeviceEntry } from '../lab/ptp/ethtool.js'
 
 export type EthtoolT = (iface: string) => Promise<string>
@@ -21,12 +22,6 @@ export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = e
   } catch {
     return []
   }
-  // A few at a time: the lab switch has a port per link (128 at 64 workers).
-  const out: NicFacts[] = []
-  let next = 0
-  const worker = async () => {
-    for (let i = next++; i < names.length; i = next++) out[i] = await facts(names[i]!)
-  }
   const facts = async (name: string): Promise<NicFacts> => {
     const dir = join(sysClassNet, name)
     // .../device -> ../../../0000:3b:00.0 for a PCI function; netdevsim's is netdevsimN.
@@ -39,8 +34,8 @@ export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = e
     if (operstate) f.operstate = operstate
     return f
   }
-  await Promise.all(Array.from({ length: Math.min(8, names.length) }, worker))
-  return out
+  // A few at a time: the lab switch has a port per link (128 at 64 workers).
+  return mapLimit(names, 8, facts)
 }
 
 export async function discoverNics(sysClassNet?: string, run?: EthtoolT): Promise<NodePtpDeviceEntry[]> {

@@ -8,7 +8,7 @@
 import { copyFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { Gauge, type Registry } from 'prom-client'
+import { Gauge, type Registry } from '../lab/ptp/prom.js'
 import { hostNowNs, nodeAt, readStateFile, servoPpb } from '../lab/clock/state.js'
 import { ifaceAlias } from '../lab/ptp/iface-alias.js'
 

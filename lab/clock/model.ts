@@ -1,22 +1,20 @@
 // A node's clock model for independent clocks (issue 10): the oscillator's
 // frequency error, its start offset and a bounded wander, deterministic
 // from a seed. Values come from the topology (`clock:` lab-wide and per
-// node); this file only resolves and derives.
+// node); this file only resolves and derives (without zod: the daemon
+// loads it).
 import { createHash } from 'node:crypto'
-import { z } from 'zod'
 
 export const CLOCK_MODES = ['shared', 'independent'] as const
 export type ClockMode = (typeof CLOCK_MODES)[number]
 
-// Bounded like a real oscillator: the kernel's frequency range is +-500 ppm,
-// and an offset beyond a day is no lab start error.
-export const ClockSchema = z.strictObject({
-  ppm: z.number().min(-400, 'ppm must be in -400..400').max(400, 'ppm must be in -400..400').optional(),
-  offsetNs: z.number().int('offsetNs must be an integer').min(-86_400e9).max(86_400e9).optional(),
-  wanderPpbPerS: z.number().min(0, 'wanderPpbPerS must be 0..100').max(100, 'wanderPpbPerS must be 0..100').optional(),
-  seed: z.number().int('seed must be an integer').min(0).optional(),
-})
-export type ClockSpec = z.infer<typeof ClockSchema>
+// A topology's `clock:` fields (validated by lab/topology/load.ts).
+export interface ClockSpec {
+  ppm?: number
+  offsetNs?: number
+  wanderPpbPerS?: number
+  seed?: number
+}
 
 export interface ClockModel {
   ppm: number

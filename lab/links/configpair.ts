@@ -19,7 +19,7 @@ import { join } from 'node:path'
 import { InputError } from '../errors.js'
 import { checkName, ifName } from '../names.js'
 import { run as realRun } from '../sys/run.js'
-import { mapLimit } from '../sys/limit.js'
+import { mapLimit } from '../limit.js'
 
 // A network namespace: a process's (`pid`), an `ip netns` name, or a path
 // (only /proc/PID/ns/net and /run/netns/NAME, mapped to pid and name).

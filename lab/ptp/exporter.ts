@@ -18,7 +18,7 @@
 //   master port) only sets its role, the clock is still synchronised.
 // - Servo s0/s1 -> FREERUN, s2/s3 -> LOCKED. Lines without delay set 0, as
 //   upstream does. Untagged lines belong to config "" (registerConfig('')).
-import { Counter, Gauge, Registry } from 'prom-client'
+import { Counter, Gauge, Registry } from './prom.js'
 import { ifaceAlias } from './iface-alias.js'
 import { parseLogLine } from './log-parser.js'
 import { ClockState, PortRole, type PtpEvent, type PtpProcessName } from './types.js'

@@ -1,6 +1,6 @@
 // Network namespaces through iproute2 (`ip netns`), argument arrays only.
 import { readdir, readlink, stat } from 'node:fs/promises'
-import { mapLimit } from './limit.js'
+import { mapLimit } from '../limit.js'
 import { run } from './run.js'
 
 export async function listNetns(): Promise<string[]> {
