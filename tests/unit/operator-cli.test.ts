@@ -35,7 +35,9 @@ t.test('runs against an API server, renders the daemon, stops on SIGTERM', async
   child.stderr.on('data', (c) => (out += c))
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)))
   t.teardown(() => child.kill('SIGKILL'))
-  const r = await poll(() => api.get('apps', 'daemonsets', 'openshift-ptp', 'linuxptp-daemon') && api.get('', 'configmaps', 'openshift-ptp', 'ptp-configmap'), { timeoutMs: 10_000 })
+  // 30 s: the operator loads the Kubernetes client and takes its lease first (5 s here
+  // with the machine busy; over 10 s in the full test run beside the integration files).
+  const r = await poll(() => api.get('apps', 'daemonsets', 'openshift-ptp', 'linuxptp-daemon') && api.get('', 'configmaps', 'openshift-ptp', 'ptp-configmap'), { timeoutMs: 30_000 })
   t.ok(r.value, `DaemonSet and ConfigMap made (output: ${out})`)
   t.match((api.get('apps', 'daemonsets', 'openshift-ptp', 'linuxptp-daemon') as any).spec.template.spec.containers[0].image, 'localhost/ptplab:lptpd')
   t.match(out, /watching namespace openshift-ptp/)
