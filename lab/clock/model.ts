@@ -1,20 +1,16 @@
 // A node's clock model for independent clocks (issue 10): the oscillator's
 // frequency error, its start offset and a bounded wander, deterministic
 // from a seed. Values come from the topology (`clock:` lab-wide and per
-// node); this file only resolves and derives (without zod: the daemon
-// loads it).
+// node); this file only resolves and derives (zod for types only: the
+// daemon loads it).
 import { createHash } from 'node:crypto'
+import type { z } from 'zod'
+import type { ClockSchema } from './schema.js'
 
 export const CLOCK_MODES = ['shared', 'independent'] as const
 export type ClockMode = (typeof CLOCK_MODES)[number]
 
-// A topology's `clock:` fields (validated by lab/topology/load.ts).
-export interface ClockSpec {
-  ppm?: number
-  offsetNs?: number
-  wanderPpbPerS?: number
-  seed?: number
-}
+export type ClockSpec = z.infer<typeof ClockSchema>
 
 export interface ClockModel {
   ppm: number

@@ -9,16 +9,8 @@ import { schemaError } from '../yaml/schema.js'
 import { parseYaml } from '../yaml/parse.js'
 import { ifName, labelKey, labelValue, labName, type NameRule } from '../names.js'
 import { quote } from '../text.js'
+import { ClockSchema } from '../clock/schema.js'
 import { MAX_INDEX, MAX_NODES, type Endpoint, type Link, type Nic, type Node, type Topology } from './model.js'
-
-// Bounded like a real oscillator: the kernel's frequency range is +-500 ppm,
-// and an offset beyond a day is no lab start error.
-const ClockSchema = z.strictObject({
-  ppm: z.number().min(-400, 'ppm must be in -400..400').max(400, 'ppm must be in -400..400').optional(),
-  offsetNs: z.number().int('offsetNs must be an integer').min(-86_400e9).max(86_400e9).optional(),
-  wanderPpbPerS: z.number().min(0, 'wanderPpbPerS must be 0..100').max(100, 'wanderPpbPerS must be 0..100').optional(),
-  seed: z.number().int('seed must be an integer').min(0).optional(),
-})
 
 export { fieldPath }
 
