@@ -2,27 +2,30 @@
 import { readFile } from 'node:fs/promises'
 import { sleep } from './poll.js'
 
-export async function procStartTime(pid: number): Promise<string | undefined> {
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    // comm (field 2) may contain spaces and parens: split after the last ')'.
-    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return rest[19] // field 22 overall: starttime in clock ticks since boot
-  } catch {
-    return undefined
-  }
+// The fields of /proc/<pid>/stat this module needs. comm (field 2) may
+// contain spaces and parens: split after the last ')'.
+export function parseStat(stat: string): { state: string; flags: number; startTime: string } | undefined {
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  if (rest.length < 20) return undefined
+  return { state: rest[0]!, flags: Number(rest[6]), startTime: rest[19]! } // fields 3, 9, 22
 }
 
+const readStat = (pid: number) =>
+  readFile(`/proc/${pid}/stat`, 'utf8').then(parseStat, () => undefined)
+
+export async function procStartTime(pid: number): Promise<string | undefined> {
+  return (await readStat(pid))?.startTime // clock ticks since boot
+}
+
+// PF_EXITING: the kernel has begun tearing the process down (a SIGKILLed
+// ovs-vswitchd with 128 ports takes seconds to close its sockets); it
+// serves nothing any more, so it counts as dead, like a zombie.
+const PF_EXITING = 0x4
+
 export async function isAlive(pid: number, startTime?: string): Promise<boolean> {
-  const st = await procStartTime(pid)
-  if (st === undefined) return false
-  if (startTime !== undefined && st !== startTime) return false
-  try {
-    const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'
-  } catch {
-    return false
-  }
+  const st = await readStat(pid)
+  if (!st || (startTime !== undefined && st.startTime !== startTime)) return false
+  return st.state !== 'Z' && st.state !== 'X' && (st.flags & PF_EXITING) === 0
 }
 
 // SIGTERM, wait up to graceMs, then SIGKILL whatever is left.
