@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto'
 import { chmod, mkdir, rename, rm, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { execa } from 'execa'
+import { loadExeca } from '../sys/execa.js'
 import { poll } from '../sys/poll.js'
 import { excerpt } from '../text.js'
 import type { Action, ActionResult, Executor } from './types.js'
@@ -16,6 +16,7 @@ const fail = (detail: string, stdout = ''): ActionResult => ({ ok: false, stdout
 
 async function runCommand(a: Extract<Action, { do: 'run' }>, signal?: AbortSignal): Promise<ActionResult> {
   const [cmd, ...args] = a.argv
+  const execa = await loadExeca()
   const r = await execa(cmd!, args, {
     reject: false,
     input: a.input,

@@ -1,5 +1,6 @@
 // Thin wrapper over execa: argument arrays only, never a shell string.
-import { execa, type Options } from 'execa'
+import type { Options } from 'execa'
+import { loadExeca } from './execa.js'
 
 export class CommandError extends Error {
   constructor(
@@ -38,7 +39,7 @@ export async function run(
     stdin: opts.input === undefined ? 'ignore' : undefined,
     detached: true,
   }
-  const r = await execa(cmd, args, o)
+  const r = await (await loadExeca())(cmd, args, o)
   const res = { stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? ''), exitCode: r.exitCode ?? -1 }
   if (res.exitCode !== 0 && !opts.allowFail) throw new CommandError([cmd, ...args], r.exitCode, res.stderr, r.signal)
   return res

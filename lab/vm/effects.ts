@@ -4,7 +4,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { execa } from 'execa'
+import { loadExeca } from '../sys/execa.js'
 import type { Journal } from './journal.js'
 
 export interface ExecResult {
@@ -24,6 +24,7 @@ export type Exec = (argv: string[], o: ExecOptions) => Promise<ExecResult>
 
 export const execCommand: Exec = async (argv, o) => {
   const [cmd, ...args] = argv
+  const execa = await loadExeca()
   const p = execa(cmd!, args, {
     reject: false,
     stdin: 'ignore',
