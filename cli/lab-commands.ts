@@ -299,6 +299,16 @@ export async function runSuites(target: RunTarget, s: TestSettings, out: RunOutp
 // How the run was started, for the report's reader.
 const commandLine = () => ['ptplab', ...process.argv.slice(2)].map((a) => (/^[\w./:=,@+-]+$/.test(a) ? a : JSON.stringify(a))).join(' ')
 
+const sayer = (o: RunOutputs) => (text: string) => void (o.json ? process.stderr : process.stdout).write(text)
+
+// The host clock guard's verdict (docs/clocks.md): printed, false on a change.
+async function hostClockVerdict(before: HostClock | undefined, say: (text: string) => void): Promise<boolean> {
+  if (!before) return true
+  const changes = hostClockChanges(before, await readHostClock())
+  say(changes.length === 0 ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
+  return changes.length === 0
+}
+
 export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): Promise<number> {
   const settings = await testSettings(o.mode)
   const cluster = await openTarget(o, progress)
@@ -308,8 +318,11 @@ export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): 
       const lab = await pickLab(o.name)
       target = { cluster, lab, topology: await loadRunningLab(lab), clock: (await readState(lab))?.clock ?? 'shared' }
     }
+    // Independent clocks: the host clock's state before and after, always.
+    const hostBefore = target.clock === 'independent' && !wantsKube(o) ? await readHostClock() : undefined
     const rs = await interruptibly((signal) => runSuites(target, settings, o, signal))
-    return rs.every(suitePassed) ? EXIT.ok : EXIT.failed
+    const hostOk = await hostClockVerdict(hostBefore, sayer(o))
+    return hostOk && rs.every(suitePassed) ? EXIT.ok : EXIT.failed
   } finally {
     await cluster.close()
   }
@@ -344,13 +357,8 @@ export async function cmdRun(o: { mode?: string; topology?: string; name?: strin
       else progress(`--keep: lab ${t.name} left running; remove it with: ptplab down --name ${t.name}`)
     }
   })
-  let hostOk = true
-  const say = (text: string) => void (o.json ? process.stderr : process.stdout).write(text)
-  if (hostBefore) {
-    const changes = hostClockChanges(hostBefore, await readHostClock())
-    hostOk = changes.length === 0
-    say(hostOk ? 'host clock untouched (timex frequency, tick, status and CLOCK_REALTIME - CLOCK_MONOTONIC_RAW as before)\n' : `HOST CLOCK CHANGED: ${changes.join('; ')}\n`)
-  }
+  const say = sayer(o)
+  const hostOk = await hostClockVerdict(hostBefore, say)
   const ok = hostOk && rs.length === modes.length && rs.every(suitePassed)
   say(`ptplab run: ${ok ? 'PASS' : 'FAIL'} (${modes.join(',')}, ${((Date.now() - started) / 1000).toFixed(1)} s total)\n`)
   return ok ? EXIT.ok : EXIT.failed
