@@ -34,6 +34,8 @@ export interface LabBackend {
   // Runs a program inside a node: its network namespace, /sys and files.
   // The project and the lab dir are at the same paths there as on the host.
   nodeExec(lab: string, node: string, argv: string[], o?: { timeoutMs?: number }): Promise<RunResult>
+  // The Python 3 to run inside a node (the L2 probe agent); "python3" if absent.
+  python?(): Promise<string>
   // How often the lab restarted each node's daemon (its supervisor).
   restarts?(lab: string): Promise<Record<string, number>>
 }

@@ -19,12 +19,14 @@ import type { L2Options } from './types.js'
 const WINDOW_MS = 1500
 let runs = 0
 
-export async function labL2Discover(lab: string, t: Topology, backend: Pick<LabBackend, 'nodeExec'>, o: L2Options & { windowMs?: number }): Promise<Map<string, L2Report>> {
+export async function labL2Discover(lab: string, t: Topology, backend: Pick<LabBackend, 'nodeExec' | 'python'>, o: L2Options & { windowMs?: number }): Promise<Map<string, L2Report>> {
   const agent = agentPath()
   if (!existsSync(agent)) throw new Error(`probe agent missing: ${agent}`)
   const windowMs = o.windowMs ?? WINDOW_MS
   const skip = o.skipInterfaces.filter(Boolean)
   const nodes = probedNodes(t)
+  // -I -S: the standard library only, no user site or PYTHON* settings (and a faster start).
+  const python = [(await backend.python?.()) ?? 'python3', '-I', '-S']
   const ports = allPorts(t)
   const dir = join(labPaths(lab).tmp, `l2-${process.pid}-${runs++}`)
   await mkdir(dir, { recursive: true })
@@ -32,7 +34,7 @@ export async function labL2Discover(lab: string, t: Topology, backend: Pick<LabB
   try {
     const failed: string[] = []
     const agents = nodes.map(async (node) => {
-      const args = ['python3', agent, '--node', node, '--duration', String(windowMs / 1000), '--armed-file', join(dir, `${node}.armed`), '--go-file', join(dir, 'go')]
+      const args = [...python, agent, '--node', node, '--duration', String(windowMs / 1000), '--armed-file', join(dir, `${node}.armed`), '--go-file', join(dir, 'go')]
       if (skip.length) args.push('--skip', skip.join(','))
       const r = await backend.nodeExec(lab, node, args, { timeoutMs: windowMs + 150_000 })
       if (r.exitCode !== 0) {

@@ -197,7 +197,7 @@ def wait_for_go(socks, armed_file, go_file, timeout):
     while not os.path.exists(go_file):
         if time.monotonic() > deadline:
             raise AgentError("no go signal (%s) within %.0f s of arming" % (go_file, timeout))
-        readable, _, _ = select.select(list(socks), [], [], 0.005)
+        readable, _, _ = select.select(list(socks), [], [], 0.05)
         for s in readable:
             drain(s, socks[s])
 

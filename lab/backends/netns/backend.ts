@@ -8,6 +8,7 @@ import { readState, type StateRecorder } from '../../state/state.js'
 import { addNetnsMany, deleteNetnsMany, listNetns, netnsPidsMany, setLinkUp } from '../../sys/netns.js'
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
+import { hostPython } from '../../sys/python.js'
 import { spawnInNetns } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
 import { assembleLab, upWithRollback } from '../assemble.js'
@@ -103,6 +104,11 @@ export class NetnsBackend implements LabBackend {
   // `ip netns exec` also mounts the namespace's own /sys.
   nodeExec(lab: string, node: string, argv: string[], o: { timeoutMs?: number } = {}): Promise<RunResult> {
     return run('ip', ['netns', 'exec', netnsName(lab, node), ...argv], { allowFail: true, timeoutMs: o.timeoutMs })
+  }
+
+  // Nodes share the host's file system: its Python, by absolute path.
+  python(): Promise<string> {
+    return hostPython()
   }
 }
 
