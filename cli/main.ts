@@ -91,6 +91,7 @@ Environment (as upstream's conformance suite):
   LOG_TEST_MARKERS=false               without test start/end markers
   PTPLAB_SYNC_TIMEOUT_S                how long to wait for sync (default 60)
   PTPLAB_SERVO_WINDOW_S                --clock independent: the servo figures' window (default 8)
+  PTPLAB_DEBUG                         any value: stack traces of errors; while waiting for sync, the checks still failing
   L2_DISCOVERY_IMAGE                   on a cluster: the L2 discovery/port-flap agent image
                                        (default $IMG_PREFIX:l2probe, IMG_PREFIX default localhost/ptplab)
 

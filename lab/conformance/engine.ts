@@ -71,6 +71,7 @@ export interface EngineOptions {
   // Independent clocks: time to first LOCKED and the servo window after sync.
   independentClocks?: boolean
   servoWindow?: { settleMs: number; windowMs: number }
+  debug?: boolean // say, while waiting for sync, which checks fail (when that changes)
 }
 
 export const SERVO_WINDOW = { settleMs: 5000, windowMs: 8000 }
@@ -137,15 +138,27 @@ class Run {
   // Polls the sync checks until all pass or the deadline.
   async waitSync(timeoutMs = this.o.timeoutMs): Promise<{ checks: CheckResult[]; ms?: number }> {
     const start = Date.now()
+    let said = { names: '', at: 0 }
     for (;;) {
       if (this.o.signal?.aborted) throw new InterruptedError()
       const obs = await this.look()
       this.lock?.see(obs, this.ports, Date.now())
       const checks = syncChecks(this.wiring, this.plan, obs, this.o.window, this.expectedGm(obs))
+      if (this.o.debug) said = this.sayFailing(checks, said, start)
       if (checks.every((c) => c.pass)) return { checks, ms: Date.now() - start }
       if (Date.now() - start > timeoutMs) return { checks }
       await sleep(this.o.pollMs ?? 250)
     }
+  }
+
+  // PTPLAB_DEBUG: the failing checks with what they measured, when the set
+  // of failing checks changes and otherwise every 2 s.
+  private sayFailing(checks: CheckResult[], said: { names: string; at: number }, start: number): { names: string; at: number } {
+    const failing = checks.filter((c) => !c.pass)
+    const names = failing.map((c) => c.name).join('\n')
+    if (!failing.length || (names === said.names && Date.now() - said.at < 2000)) return failing.length ? said : { names, at: 0 }
+    this.o.progress(`debug: +${secs(Date.now() - start)} not yet: ${failing.map((c) => `${c.name}: ${c.measured} (expected ${c.expected})`).join('; ')}`)
+    return { names, at: Date.now() }
   }
 
   // In sync again: one summarising check (details only when it fails).

@@ -17,6 +17,7 @@ export interface TestSettings {
   logs?: { dir: string; markers: boolean } // COLLECT_POD_LOGS
   clock?: 'shared' | 'independent' // independent: true offsets and the servo section
   servoWindowMs?: number // PTPLAB_SERVO_WINDOW_S: the servo figures' window (default 8 s)
+  debug?: boolean // PTPLAB_DEBUG: while waiting for sync, say which checks still fail
 }
 
 type Env = Record<string, string | undefined>
@@ -66,6 +67,7 @@ export function settingsFrom(modeArg: string | undefined, te: TestEnv, env: Env)
         : undefined,
     logs: te.collectPodLogs ? { dir: te.logArtifactsDir, markers: te.logTestMarkers } : undefined,
     ...(servoS !== 8 && { servoWindowMs: servoS * 1000 }),
+    ...(env.PTPLAB_DEBUG && { debug: true }),
   }
 }
 

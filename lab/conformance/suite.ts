@@ -110,7 +110,7 @@ export async function runSuite(o: SuiteRunOptions): Promise<SuiteResult[]> {
       const s = o.settings
       const hooks = observers(logHooks, await o.observer?.modeStart(plan))
       r = await runPlan(
-        { cluster: o.cluster, window: s.window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress: o.progress, signal: o.signal, hooks, soak: s.soak, syncOnly: o.syncOnly, independentClocks: s.clock === 'independent', ...(s.servoWindowMs && { servoWindow: { ...SERVO_WINDOW, windowMs: s.servoWindowMs } }) },
+        { cluster: o.cluster, window: s.window, timeoutMs: s.timeoutMs, keepConfig: s.keepConfig, progress: o.progress, signal: o.signal, hooks, soak: s.soak, syncOnly: o.syncOnly, independentClocks: s.clock === 'independent', debug: s.debug, ...(s.servoWindowMs && { servoWindow: { ...SERVO_WINDOW, windowMs: s.servoWindowMs } }) },
         plan,
       )
     } catch (e) {

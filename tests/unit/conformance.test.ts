@@ -525,6 +525,8 @@ t.test('settingsFrom: flags, environment and test config together', async (t) =>
   t.equal(S('oc', { PTPLAB_SERVO_WINDOW_S: '20' }).servoWindowMs, 20_000)
   for (const v of ['x', '0', '-1'])
     t.throws(() => S('oc', { PTPLAB_SERVO_WINDOW_S: v }), { name: 'InputError', field: 'PTPLAB_SERVO_WINDOW_S' }, v)
+  t.equal(S('oc', {}).debug, undefined)
+  t.equal(S('oc', { PTPLAB_DEBUG: '1' }).debug, true, 'PTPLAB_DEBUG: the failing checks while waiting for sync')
 })
 
 t.test('settingsFrom: slave_clock_sync soak from the test config', async (t) => {

@@ -66,6 +66,15 @@ t.test('a clock that never locks fails sync with its clock state, and no later t
   t.equal(st.expected, 'LOCKED (1)')
 })
 
+t.test('PTPLAB_DEBUG: while waiting for sync, the failing checks are said with what they measured, not every poll', async (t) => {
+  const { progress } = await suite({ neverLocks: true }, ['oc'], { debug: true })
+  const said = progress.filter((m) => m.startsWith('debug: '))
+  t.ok(said.length >= 1 && said.length <= 3, `said ${said.length} times in 1.5 s of polling every 250 ms`)
+  t.match(said[0], /^debug: \+[\d.]+ s not yet: .*clock state: FREERUN \(0\) \(expected LOCKED \(1\)\)/)
+  const quiet = await suite({ neverLocks: true })
+  t.same(quiet.progress.filter((m) => m.startsWith('debug: ')), [], 'nothing without it')
+})
+
 t.test("a slave that does not leave SLAVE when its cable is pulled fails port recovery", async (t) => {
   const r = (await suite({ stuckOnLinkDown: true })).results[0]!
   const c = r.checks.find((x) => x.test === 'port down/up recovery' && /leaves SLAVE/.test(x.name))!
