@@ -49,6 +49,7 @@ const program = new Command('ptplab-daemon')
   .option('--kubeconfig <file>', 'report NICs into the NodePtpDevice through this kubeconfig (in a pod: the service account)')
   .option('--namespace <ns>', 'namespace of the NodePtpDevice (default: $NAME_SPACE, else openshift-ptp)')
   .option('--no-report-devices', 'do not write the NodePtpDevice status, even in a pod')
+  .option('--no-nic-discovery', 'no NIC discovery at all (infrastructure such as the lab switch: nothing reads it, and it has a port per link)')
   .showHelpAfterError('(add --help for usage)')
 
 program.parse()
@@ -71,6 +72,7 @@ const o = program.opts<{
   kubeconfig?: string
   namespace?: string
   reportDevices: boolean
+  nicDiscovery: boolean
 }>()
 
 const node: string =
@@ -146,7 +148,7 @@ log(`linuxptp profile path set to: ${o.profilePath}`)
 // go into the node's NodePtpDevice status, in the background.
 const reporting = new AbortController()
 const inCluster = !!process.env.KUBERNETES_SERVICE_HOST
-void discoverNics().then(async (devices) => {
+if (o.nicDiscovery) void discoverNics().then(async (devices) => {
   log(`PTP capable NICs: [${devices.map((d) => d.name).join(' ')}]`)
   if (!o.reportDevices || !(o.kubeconfig || inCluster)) return
   // Loaded only here: the client takes about 0.5 s of CPU to load, which
