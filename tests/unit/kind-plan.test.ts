@@ -122,7 +122,7 @@ t.test('the plan for the default topology: the exact commands and API calls', as
       '--cap-add NET_ADMIN --cap-add NET_RAW --cap-add SYS_NICE --cap-add SYS_TIME --cap-add SYS_ADMIN --cap-add IPC_LOCK --device /dev/net/tun --pid host --init ' +
       `--volume ${root}:${root}:ro --volume ${R}:${R} --volume ${process.execPath}:/usr/local/bin/node:ro --env NODE_NAME=switch1 localhost/ptplab:openvswitch ` +
       `/usr/local/bin/node ${root}/dist/daemon/main.js --node-name switch1 --profile-path ${R}/fixed-profiles --run-dir ${R}/nodes/switch1 --update-interval 5 --watch ` +
-      `--metrics-listen unix:${R}/nodes/switch1/metrics.sock --ready-listen unix:${R}/nodes/switch1/ready.sock --shared-clock --log-file ${R}/logs/switch1.log`,
+      `--metrics-listen unix:${R}/nodes/switch1/metrics.sock --ready-listen unix:${R}/nodes/switch1/ready.sock --no-nic-discovery --shared-clock --log-file ${R}/logs/switch1.log`,
   )
   const links = at(`$ ${root}/scripts/configpair`)
   t.equal(links.length, 9, 'one configpair per topology link')
