@@ -28,6 +28,13 @@ export async function isAlive(pid: number, startTime?: string): Promise<boolean>
   return st.state !== 'Z' && st.state !== 'X' && (st.flags & PF_EXITING) === 0
 }
 
+// Gone for good: reaped, or a zombie. A process still exiting is not gone
+// yet (it may hold files and sockets a moment longer), so `down` waits.
+async function exited(pid: number): Promise<boolean> {
+  const st = await readStat(pid)
+  return !st || st.state === 'Z' || st.state === 'X'
+}
+
 // SIGTERM, wait up to graceMs, then SIGKILL whatever is left.
 export async function terminate(pids: number[], graceMs = 3000): Promise<void> {
   const send = (pid: number, sig: NodeJS.Signals) => {
@@ -43,7 +50,7 @@ export async function terminate(pids: number[], graceMs = 3000): Promise<void> {
   while (alive.length && Date.now() < deadline) {
     await sleep(50)
     const next: number[] = []
-    for (const p of alive) if (await isAlive(p)) next.push(p)
+    for (const p of alive) if (!(await exited(p))) next.push(p)
     alive = next
   }
   for (const p of alive) send(p, 'SIGKILL')
