@@ -160,6 +160,7 @@ export class Daemon {
     }
     this.o.log('------------------------------------')
     for (const plan of plans) if (plan.skipped) this.o.log(`profile ${plan.profileName}: ${plan.skipped}`)
+    for (const plan of plans) if (plan.warning) this.o.log(`warning: profile ${plan.profileName}: ${plan.warning}`)
     await Promise.all(plans.map((plan, i) => rename(staged[i]!, plan.configPath))).catch(unstage)
     for (const plan of plans) {
       this.exporter.registerConfig(plan.configName, plan.ifaces)

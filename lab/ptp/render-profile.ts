@@ -39,6 +39,18 @@ export interface PlannedProfile {
   udsPath: string // runDir/ptp4l.N.socket
   processes: PlannedProcess[] // ptp4l first, then phc2sys
   skipped?: string // why a configured phc2sys is not run
+  warning?: string // a setting that works against the lab (logged by the daemon)
+}
+
+// With independent clocks a slave whose master steps by milliseconds (the
+// switch or a BC following a new grandmaster) slews instead of stepping when
+// the profile's step_threshold is above that: at up to the 10 % the tick
+// allows, ringing for seconds (docs/clocks.md). The profile's value still wins.
+function slewWarning(stepThreshold: string | undefined): string | undefined {
+  const v = Number(stepThreshold)
+  if (stepThreshold === undefined || !Number.isFinite(v) || (v > 0 && v <= 0.01)) return undefined
+  const what = v > 0 ? `a master's step of up to ${v} s is slewed` : "every step of a master after the first is slewed"
+  return `step_threshold ${excerpt(stepThreshold, 20)} on an independent clock: ${what}, not stepped (the lab servo settings use 0.001)`
 }
 
 const hasPhc2sys = (p: PtpProfile) => (p.phc2sysOpts ?? '').trim() !== ''
@@ -97,8 +109,11 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
       conf = setOption(conf, 'global', 'summary_interval', opts.sharedClock || opts.virtualClock ? sync : '1')
     }
     if (opts.sharedClock) conf = setOption(conf, 'global', 'free_running', '1')
-    if (opts.virtualClock)
+    let warning: string | undefined
+    if (opts.virtualClock) {
       for (const [k, v] of LAB_SERVO) if (getOption(conf, 'global', k) === undefined) conf = setOption(conf, 'global', k, v)
+      warning = slewWarning(getOption(conf, 'global', 'step_threshold'))
+    }
 
     const domainText = getOption(conf, 'global', 'domainNumber') ?? '0'
     const domain = Number(domainText)
@@ -134,6 +149,7 @@ export function planProfiles(profiles: PtpProfile[], opts: RenderOptions): Plann
       udsPath,
       processes,
       ...(skipped ? { skipped } : {}),
+      ...(warning ? { warning } : {}),
     }
   })
 }

@@ -173,3 +173,14 @@ t.test("the suite's test configs leave the step thresholds to the lab servo sett
   t.match(p!.configText, /^step_threshold 0\.001$/m, "so a master's millisecond step is followed by a step, not a slew")
   t.notMatch(readFileSync(join(projectRoot(), 'switch', 'ptp4l.conf'), 'utf8'), /^step_threshold/m, 'nor does the switch config')
 })
+
+t.test("a profile's own large step_threshold on an independent clock is kept, with a warning", async (t) => {
+  const plan = (conf: string, virtualClock = true) => planProfiles([{ name: 'x', interface: 'ens1f0', ptp4lConf: conf }], { runDir: '/run/x', sharedClock: !virtualClock, virtualClock })[0]!
+  const slews = plan('[global]\nstep_threshold 2.0\n')
+  t.match(slews.configText, /^step_threshold 2\.0$/m, "the profile's value wins")
+  t.match(slews.warning, /^step_threshold 2\.0 on an independent clock: a master's step of up to 2 s is slewed, not stepped/)
+  t.equal(plan('[global]\nstep_threshold 0.001\n').warning, undefined)
+  t.equal(plan('[global]\n').warning, undefined, 'the lab servo settings')
+  t.match(plan('[global]\nstep_threshold 0\n').warning, /step_threshold 0 on an independent clock: every step of a master after the first is slewed/, "0, linuxptp's own default: never steps again")
+  t.equal(plan('[global]\nstep_threshold 2.0\n', false).warning, undefined, 'shared clock: free_running, nothing is steered')
+})
