@@ -314,12 +314,13 @@ export async function cmdTest(o: TargetFlags & { mode?: string } & RunOutputs): 
   const cluster = await openTarget(o, progress)
   try {
     let target: RunTarget = { cluster, lab: cluster.description, clock: 'independent' }
+    let hostBefore: HostClock | undefined
     if (!wantsKube(o)) {
       const lab = await pickLab(o.name)
       target = { cluster, lab, topology: await loadRunningLab(lab), clock: (await readState(lab))?.clock ?? 'shared' }
+      // A lab's independent clocks: the host clock's state before and after, always.
+      if (target.clock === 'independent') hostBefore = await readHostClock()
     }
-    // Independent clocks: the host clock's state before and after, always.
-    const hostBefore = target.clock === 'independent' && !wantsKube(o) ? await readHostClock() : undefined
     const rs = await interruptibly((signal) => runSuites(target, settings, o, signal))
     const hostOk = await hostClockVerdict(hostBefore, sayer(o))
     return hostOk && rs.every(suitePassed) ? EXIT.ok : EXIT.failed

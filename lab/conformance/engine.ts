@@ -155,8 +155,9 @@ class Run {
   // of failing checks changes and otherwise every 2 s.
   private sayFailing(checks: CheckResult[], said: { names: string; at: number }, start: number): { names: string; at: number } {
     const failing = checks.filter((c) => !c.pass)
+    if (!failing.length) return { names: '', at: 0 }
     const names = failing.map((c) => c.name).join('\n')
-    if (!failing.length || (names === said.names && Date.now() - said.at < 2000)) return failing.length ? said : { names, at: 0 }
+    if (names === said.names && Date.now() - said.at < 2000) return said
     this.o.progress(`debug: +${secs(Date.now() - start)} not yet: ${failing.map((c) => `${c.name}: ${c.measured} (expected ${c.expected})`).join('; ')}`)
     return { names, at: Date.now() }
   }
