@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process'
 import { readdir, readFile, readlink } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { mapLimit } from '../lab/limit.js'
-import { ptpDevices, type NicFacts, type NodePtpDeviceEntry } from '../lab/ptp/ethtool.js'
+import type { NicFacts } from '../lab/ptp/ethtool.js'
 
 export type EthtoolT = (iface: string) => Promise<string>
 
@@ -38,6 +38,29 @@ export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = e
   return mapLimit(names, 8, facts)
 }
 
-export async function discoverNics(sysClassNet?: string, run?: EthtoolT): Promise<NodePtpDeviceEntry[]> {
-  return ptpDevices(await nicFacts(sysClassNet, run))
+// From outside a node (the daemon host): its interfaces from `ip -n <ns>
+// -j link` (name, operstate) and `ethtool -T` run inside it. The node's
+// sysfs is not visible from outside its namespace, so there are no PCI
+// facts (the lab's veths have none; nor do netdevsim ports).
+export type Runner = (argv: string[]) => Promise<string>
+export const runOut: Runner = (argv) =>
+  new Promise<string>((resolve) => execFile(argv[0]!, argv.slice(1), { timeout: 3000 }, (_e, out) => resolve(out ?? '')))
+
+export function linksOfIpJson(text: string): Array<{ name: string; operstate?: string }> {
+  let links: unknown
+  try {
+    links = JSON.parse(text)
+  } catch {
+    return []
+  }
+  if (!Array.isArray(links)) return []
+  return links
+    .filter((l): l is { ifname: string; operstate?: unknown } => typeof l?.ifname === 'string' && l.ifname !== 'lo')
+    .map((l) => ({ name: l.ifname, ...(typeof l.operstate === 'string' && { operstate: l.operstate.toLowerCase() }) }))
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+}
+
+export async function netnsNicFacts(netns: string, run: Runner = runOut): Promise<NicFacts[]> {
+  const links = linksOfIpJson(await run(['ip', '-n', netns, '-j', 'link', 'show']))
+  return mapLimit(links, 2, async (l) => ({ ...l, ethtoolT: await run(['ip', 'netns', 'exec', netns, 'ethtool', '-T', l.name]) }))
 }

@@ -129,19 +129,20 @@ const errText = (e: unknown) => ((e as Error)?.message ?? String(e)).split('\n')
 
 // The daemon's two kinds of lines, each to its stdio stream and the log file.
 export class DaemonOutput {
-  private readonly stdout: Guard
-  private readonly stderr: Guard
+  private readonly stdout?: Guard
+  private readonly stderr?: Guard
   private readonly file?: Guard
 
-  // stamp: a message as the daemon's own log line (time, name).
+  // stamp: a message as the daemon's own log line (time, name). A daemon
+  // host's nodes have no stdio of their own, only their files.
   constructor(
-    sinks: { stdout: Sink; stderr: Sink; file?: Sink },
+    sinks: { stdout?: Sink; stderr?: Sink; file?: Sink },
     private readonly stamp: (msg: string) => string,
     private readonly now: () => Date = () => new Date(),
   ) {
     const g = (sink: Sink): Guard => ({ sink, torn: false })
-    this.stdout = g(sinks.stdout)
-    this.stderr = g(sinks.stderr)
+    if (sinks.stdout) this.stdout = g(sinks.stdout)
+    if (sinks.stderr) this.stderr = g(sinks.stderr)
     if (sinks.file) this.file = g(sinks.file)
   }
 

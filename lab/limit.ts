@@ -9,3 +9,20 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (ite
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
   return out
 }
+
+// At most `limit` of the calls made through the returned function run at
+// once; the others wait their turn, first come first served.
+export function limiter(limit: number): <T>(f: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async (f) => {
+    if (active >= limit) await new Promise<void>((r) => waiting.push(r))
+    active++
+    try {
+      return await f()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}

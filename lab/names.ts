@@ -65,6 +65,15 @@ export const ifName: NameRule = (s) => {
   return undefined
 }
 
+// A network namespace name as ptplab makes them (a file under /run/netns,
+// an argument to ip): "ptplab-<lab>.<node>" and the holder of unplugged ports.
+export const netnsName: NameRule = (s) => {
+  if (s.length === 0 || s.length > 255) return `must be 1..255 characters (has ${s.length})`
+  if (!/^[A-Za-z0-9._-]+$/.test(s)) return "must be letters, digits, '.', '_' and '-'"
+  if (s.startsWith('-') || s === '.' || s === '..') return "must not start with '-' or be '.' or '..'"
+  return undefined
+}
+
 // Lab, node and switch names: they end up in namespace, container, file and
 // Kubernetes node names, so the strictest of those (a DNS-1123 label that
 // starts with a letter), short enough for "ptplab-<lab>.<node>".

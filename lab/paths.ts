@@ -17,6 +17,8 @@ export function projectRoot(): string {
 
 // The compiled daemon; `npm run build` produces it.
 export const daemonEntry = () => join(projectRoot(), 'dist', 'daemon', 'main.js')
+// The namespace lab runs every node's daemon in one host process (daemon/host.ts).
+export const daemonHostEntry = () => join(projectRoot(), 'dist', 'daemon', 'host.js')
 export const defaultTopologyFile = () => join(projectRoot(), 'topologies', 'default.yaml')
 export const switchPtp4lConfFile = () => join(projectRoot(), 'switch', 'ptp4l.conf')
 
@@ -31,6 +33,11 @@ export function labPaths(lab: string) {
     state: join(dir, 'state.json'),
     logs: join(dir, 'logs'),
     nodeLog: (node: string) => join(dir, 'logs', `${node}.log`),
+    // Logs of the lab's own processes: a leading '_' keeps them apart from
+    // nodes' logs (node names start with a letter).
+    daemonHostLog: join(dir, 'logs', '_daemon-host.log'),
+    supervisorLog: join(dir, 'logs', '_supervisor.log'),
+    daemonHostSpec: join(dir, 'daemon-host.json'),
     nodeRun: (node: string) => join(dir, 'nodes', node),
     metricsSock: (node: string) => join(dir, 'nodes', node, 'metrics.sock'),
     readySock: (node: string) => join(dir, 'nodes', node, 'ready.sock'),

@@ -10,6 +10,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { labNodeNames } from '../lab/backends/assemble.js'
+import { DAEMON_HOST } from '../lab/backends/netns/daemon-host.js'
 import { readState } from '../lab/state/state.js'
 import { listLabs } from '../lab/state/labs.js'
 import { scaleTopologyYaml } from '../lab/topology/generate.js'
@@ -64,9 +66,11 @@ export async function scaleBench(sizes: number[], base: string, ptplab: Cli, log
       const upS = await ptplab('up', ['up', '--topology', file])
       try {
         await sleep(3000) // daemons settled
-        const daemons = ((await readState(lab))?.resources ?? []).flatMap((r) => (r.kind === 'process' && r.name.startsWith('daemon:') ? [r] : []))
-        const mem = await Promise.all(daemons.map((d) => treeMemory(d.pid)))
-        const mean = (k: 'pss' | 'rss') => mem.reduce((s, m) => s + m[k], 0) / (mem.length || 1)
+        // The daemon host and its ptp4l children, shared out over the nodes.
+        const st = await readState(lab)
+        const host = (st?.resources ?? []).find((r) => r.kind === 'process' && r.name === DAEMON_HOST)
+        const mem = host?.kind === 'process' ? await treeMemory(host.pid) : { pss: NaN, rss: NaN }
+        const mean = (k: 'pss' | 'rss') => mem[k] / (st ? labNodeNames(st.topology).length : NaN)
         log(`${n} workers: discover`)
         const discoverS = await ptplab('discover', ['discover', '--name', lab, '--out', join(dir, `l2-${n}`)])
         log(`${n} workers: down`)

@@ -12,7 +12,9 @@ import { testSettings } from '../lab/conformance/settings.js'
 import { runSuite } from '../lab/conformance/suite.js'
 import { openLabCluster } from '../lab/cluster/index.js'
 import { suitePassed, humanReport } from '../lab/conformance/report.js'
-import { projectRoot } from '../lab/paths.js'
+import { labPaths, projectRoot } from '../lab/paths.js'
+import { labNodeNames } from '../lab/backends/assemble.js'
+import { DAEMON_HOST } from '../lab/backends/netns/daemon-host.js'
 import { listLabs } from '../lab/state/labs.js'
 import { readState } from '../lab/state/state.js'
 import { hostClockChanges, readHostClock } from '../lab/clock/guard.js'
@@ -123,34 +125,33 @@ async function childrenOf(parents: Set<number>): Promise<Map<number, ProcStat>> 
   return out
 }
 
-// Samples every `daemon:<node>` process of the lab (and its ptp4l children)
-// at the start and end of the window; a process must exist at both ends.
+// Samples the lab's daemon host (every node's daemon in one process) and
+// its ptp4l children at the start and end of the window; the host's CPU
+// and RSS are shared out evenly, each ptp4l goes to the node whose run dir
+// its config is in. A process must exist at both ends.
 async function sampleDaemons(lab: string, windowS: number, clkTck: number, signal: AbortSignal): Promise<NodeFigures[]> {
   const st = await readState(lab)
-  const daemons = (st?.resources ?? []).flatMap((r) =>
-    r.kind === 'process' && r.name.startsWith('daemon:') ? [{ node: r.name.slice('daemon:'.length), pid: r.pid }] : [],
-  )
-  if (!daemons.length) throw new Error(`no daemon processes recorded in the state of lab ${lab}`)
-  const pids = new Set(daemons.map((d) => d.pid))
-  const snap = async () => ({ at: performance.now(), daemons: new Map(await Promise.all(daemons.map(async (d) => [d.pid, await procStat(d.pid)] as const))), kids: await childrenOf(pids) })
+  const host = (st?.resources ?? []).find((r) => r.kind === 'process' && r.name === DAEMON_HOST)
+  if (!st || host?.kind !== 'process') throw new Error(`no daemon host recorded in the state of lab ${lab}`)
+  const nodes = labNodeNames(st.topology)
+  const pid = host.pid
+  const snap = async () => ({ at: performance.now(), host: await procStat(pid), kids: await childrenOf(new Set([pid])) })
   const a = await snap()
   await sleep(windowS * 1000, undefined, { signal })
   const b = await snap()
   const secs = (b.at - a.at) / 1000
-  return Promise.all(
-    daemons.map(async ({ node, pid }) => {
-      const s0 = a.daemons.get(pid)
-      const s1 = b.daemons.get(pid)
-      if (!s0 || !s1 || s0.start !== s1.start) throw new Error(`daemon of ${node} (pid ${pid}) died during the sampling window`)
-      let ptp4l: number | undefined
-      for (const [cpid, c1] of b.kids) {
-        const c0 = a.kids.get(cpid)
-        if (c1.ppid !== pid || c1.comm !== 'ptp4l' || !c0 || c0.start !== c1.start) continue
-        ptp4l = (ptp4l ?? 0) + millicores(c1.ticks - c0.ticks, clkTck, secs)
-      }
-      return { node, daemonMcores: millicores(s1.ticks - s0.ticks, clkTck, secs), daemonRssMb: (await rssMb(pid)) ?? NaN, ptp4lMcores: ptp4l }
-    }),
-  )
+  if (!a.host || !b.host || a.host.start !== b.host.start) throw new Error(`the daemon host (pid ${pid}) died during the sampling window`)
+  const rss = (await rssMb(pid)) ?? NaN
+  const ptp4l = new Map<string, number>()
+  for (const [cpid, c1] of b.kids) {
+    const c0 = a.kids.get(cpid)
+    if (c1.ppid !== pid || c1.comm !== 'ptp4l' || !c0 || c0.start !== c1.start) continue
+    const cmd = await readFile(`/proc/${cpid}/cmdline`, 'utf8').catch(() => '')
+    const node = nodes.find((n) => cmd.includes(`${labPaths(lab).nodeRun(n)}/`))
+    if (node) ptp4l.set(node, (ptp4l.get(node) ?? 0) + millicores(c1.ticks - c0.ticks, clkTck, secs))
+  }
+  const each = millicores(b.host.ticks - a.host.ticks, clkTck, secs) / nodes.length
+  return nodes.map((node) => ({ node, daemonMcores: each, daemonRssMb: rss / nodes.length, ptp4lMcores: ptp4l.get(node) }))
 }
 
 // ---- the CLI as a child process ---------------------------------------------

@@ -10,7 +10,6 @@ import { externalGmProfiles } from '../profiles/external-gm.js'
 import { daemonEntry, labPaths, switchPtp4lConfFile, unpluggedNetns } from '../paths.js'
 import { StateRecorder, writeJsonAtomic, type Resource } from '../state/state.js'
 import { addNetns } from '../sys/netns.js'
-import { mapLimit } from '../limit.js'
 import type { Spawned } from '../sys/spawn.js'
 import { OvsSwitch, type SwitchHost } from '../switch/ovs.js'
 import { switchPorts, switchProfile } from '../switch/profile.js'
@@ -33,20 +32,24 @@ export interface LabOps {
   record(r: Resource): Promise<void> // into the state file, before making it
   switchHost(name: string): SwitchHost
   recordSpawn(node: string, name: string, sp: Spawned): Promise<void>
-  startDaemon(node: string, argv: string[], logFile: string): Promise<void> // argv without the node binary
+  // Every node's daemon, each with daemonFlags(); a container backend's
+  // daemons are already its containers' main processes.
+  startDaemons(nodes: string[]): Promise<void>
+  // Why the daemons can no longer become ready (their process exited), if so.
+  daemonsFailed?(): Promise<string | undefined>
 }
 
 export const unpluggedMac = (i: number) => `02:00:00:ff:${hex2((i >> 8) & 0xff)}:${hex2(i & 0xff)}`
 
 export const labNodeNames = (t: Topology) => [...t.nodes.map((n) => n.name), ...(t.switch ? [t.switch.name] : [])]
 
-// Infrastructure (switch, external GMs) reads fixed profiles the operator
-// never touches; cluster nodes read the operator's profile dir.
-export function daemonArgv(t: Topology, node: string, clock: ClockMode = 'shared'): string[] {
+// A node's daemon flags. Infrastructure (switch, external GMs) reads fixed
+// profiles the operator never touches; cluster nodes read the operator's
+// profile dir.
+export function daemonFlags(t: Topology, node: string, clock: ClockMode = 'shared'): string[] {
   const p = labPaths(t.name)
   const fixed = node === t.switch?.name || !!t.nodes.find((x) => x.name === node)?.grandmaster
   return [
-    daemonEntry(),
     '--node-name', node,
     '--profile-path', fixed ? p.fixedProfiles : p.profiles,
     '--run-dir', p.nodeRun(node),
@@ -64,6 +67,8 @@ export function daemonArgv(t: Topology, node: string, clock: ClockMode = 'shared
       : ['--shared-clock']),
   ]
 }
+// The single-node daemon's command line (a container's or pod's), without the node binary.
+export const daemonArgv = (t: Topology, node: string, clock: ClockMode = 'shared') => [daemonEntry(), ...daemonFlags(t, node, clock)]
 
 export async function prepareLabDirs(t: Topology): Promise<void> {
   const p = labPaths(t.name)
@@ -183,11 +188,9 @@ export async function assembleLab(t: Topology, o: UpOptions, ops: LabOps): Promi
     await writeClockStates(t)
   }
   o.progress(`starting ${names.length} daemons`)
-  await mapLimit(names, 6, async (n) => {
-    check()
-    await ops.startDaemon(n, daemonArgv(t, n, o.clock), p.nodeLog(n))
-  })
+  check()
+  await ops.startDaemons(names)
   o.progress('waiting for daemons')
-  // 20 s, and more for big labs: each daemon start costs about 0.15 s of CPU.
-  await waitDaemonsReady(t.name, names, 20_000 + 500 * names.length, o.signal)
+  // 20 s, and more for big labs.
+  await waitDaemonsReady(t.name, names, 20_000 + 500 * names.length, o.signal, ops.daemonsFailed)
 }

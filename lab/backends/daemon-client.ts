@@ -43,9 +43,12 @@ export async function daemonMetrics(lab: string, node: string): Promise<string> 
 
 // Waits until every daemon answers on its ready socket (any status: an
 // empty profile is a valid answer; we need the process alive and listening).
-export async function waitDaemonsReady(lab: string, nodes: string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+// failed: why they never will (their process exited): stops the wait at once.
+export async function waitDaemonsReady(lab: string, nodes: string[], timeoutMs: number, signal?: AbortSignal, failed?: () => Promise<string | undefined>): Promise<void> {
   const pending = new Set(nodes)
   const answered = async () => {
+    const why = await failed?.()
+    if (why) throw new Error(why)
     for (const n of [...pending]) {
       try {
         await httpUnix(labPaths(lab).readySock(n), '/ready', 500)

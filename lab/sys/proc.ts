@@ -1,5 +1,6 @@
 // Process identity helpers: a pid alone can be reused, pid + start time cannot.
 import { readFile } from 'node:fs/promises'
+import { readdirSync, readFileSync } from 'node:fs'
 import { sleep } from './poll.js'
 
 // The fields of /proc/<pid>/stat this module needs. comm (field 2) may
@@ -54,4 +55,20 @@ export async function terminate(pids: number[], graceMs = 3000): Promise<void> {
     alive = next
   }
   for (const p of alive) send(p, 'SIGKILL')
+}
+
+// Processes whose command line, after the program, begins with `args`
+// (e.g. a lab's own node programs: [entry, '--lab', lab]). Found this way
+// they survive a lost pid record.
+export function pidsByArgs(args: readonly string[]): number[] {
+  const found: number[] = []
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const argv = readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0')
+      if (args.every((a, i) => argv[i + 1] === a)) found.push(Number(d))
+    } catch {
+      /* gone */
+    }
+  }
+  return found
 }

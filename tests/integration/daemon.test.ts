@@ -2,6 +2,7 @@
 // bad profiles, no orphans. Profiles are written straight into the profile
 // dir, as the operator (or a ConfigMap mount) would.
 import t from 'tap'
+import { DAEMON_HOST } from '../../lab/backends/netns/daemon-host.js'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { daemonMetrics, daemonStatus, httpUnix } from '../../lab/backends/daemon-client.js'
@@ -122,7 +123,8 @@ t.test('a broken profile is reported and the last good one keeps running', { ski
 t.test('a daemon killed outright leaves no orphan ptp4l', { skip }, async (t) => {
   const pid = await ptp4lPid()
   const st = await readState(LAB)
-  const daemon = st!.resources.find((r) => r.kind === 'process' && r.name === `daemon:${NODE}`)
+  // The namespace lab's daemons: one host process for every node.
+  const daemon = st!.resources.find((r) => r.kind === 'process' && r.name === DAEMON_HOST)
   t.ok(daemon && daemon.kind === 'process')
   if (daemon?.kind !== 'process') return
   process.kill(daemon.pid, 'SIGKILL')

@@ -116,7 +116,7 @@ export class DockerBackend implements LabBackend {
         },
       }),
       recordSpawn: async () => {},
-      startDaemon: async () => {}, // already the containers' main process
+      startDaemons: async () => {}, // already the containers' main processes
     })
   }
 

@@ -9,11 +9,12 @@ import { addNetnsMany, deleteNetnsMany, listNetns, netnsPidsMany, setLinkUp } fr
 import { isAlive, terminate } from '../../sys/proc.js'
 import { missingPrograms, run, type RunResult } from '../../sys/run.js'
 import { hostPython } from '../../sys/python.js'
-import { spawnInNetns } from '../../sys/spawn.js'
+import { spawnInNetns, type Spawned } from '../../sys/spawn.js'
 import type { Topology } from '../../topology/index.js'
-import { assembleLab, upWithRollback } from '../assemble.js'
+import { assembleLab, labNodeNames, upWithRollback } from '../assemble.js'
 import { assertIndependentClocks } from '../../clock/launch.js'
 import type { ClockMode } from '../../clock/model.js'
+import { DAEMON_HOST, daemonHostExited, findDaemonHosts, startDaemonHost, writeDaemonHostSpec } from './daemon-host.js'
 import { findSupervisors, readSupervisor, startSupervisor } from './supervisor.js'
 import { LabExistsError, type DownReport, type LabBackend, type Progress, type UpOptions } from '../types.js'
 
@@ -46,12 +47,17 @@ export class NetnsBackend implements LabBackend {
     })
   }
 
+  // The daemon host restarted is every node's daemon restarted.
   async restarts(lab: string): Promise<Record<string, number>> {
-    return readSupervisor(lab)?.restarts ?? {}
+    const n = readSupervisor(lab)?.restarts[DAEMON_HOST] ?? 0
+    const st = n ? await readState(lab).catch(() => undefined) : undefined
+    return Object.fromEntries(st ? labNodeNames(st.topology).map((node) => [node, n]) : [])
   }
 
   private async build(t: Topology, rec: StateRecorder, o: UpOptions): Promise<void> {
     const ns = (node: string) => netnsName(t.name, node)
+    const clock = o.clock ?? 'shared'
+    let host: Spawned | undefined
     await assembleLab(t, o, {
       createNodes: async (names) => {
         await rec.add(...names.map((n) => ({ kind: 'netns' as const, name: ns(n) })))
@@ -64,10 +70,14 @@ export class NetnsBackend implements LabBackend {
         spawn: (argv, logFile, env) => spawnInNetns({ netns: ns(sw), cmd: argv[0]!, args: argv.slice(1), logFile, env }),
       }),
       recordSpawn: (node, name, sp) => rec.add({ kind: 'process', name, pid: sp.pid, startTime: sp.startTime, netns: ns(node) }),
-      startDaemon: async (node, argv, logFile) => {
-        const sp = await spawnInNetns({ netns: ns(node), cmd: process.execPath, args: argv, logFile })
-        await rec.add({ kind: 'process', name: `daemon:${node}`, pid: sp.pid, startTime: sp.startTime, netns: ns(node) })
+      // One daemon host process for every node (daemon/host.ts): a node
+      // process each made up CPU-bound at scale.
+      startDaemons: async (names) => {
+        await writeDaemonHostSpec(t, names, clock)
+        host = await startDaemonHost(t.name)
+        await rec.add({ kind: 'process', name: DAEMON_HOST, pid: host.pid, startTime: host.startTime })
       },
+      daemonsFailed: async () => (host && !(await isAlive(host.pid, host.startTime)) ? daemonHostExited(t.name) : undefined),
     })
   }
 
@@ -79,6 +89,9 @@ export class NetnsBackend implements LabBackend {
     // The supervisor first: it would start the daemons stopped below again.
     const sups = await findSupervisors(lab)
     if (sups.length) await terminate(sups)
+    // The daemon host lives outside the lab's namespaces: found by its
+    // record and, after a crash before it was recorded, by its command line.
+    const hosts = await findDaemonHosts(lab)
     const st = await readState(lab).catch(() => undefined)
     const prefix = netnsPrefix(lab)
     const namespaces = new Set((await listNetns()).filter((n) => n.startsWith(prefix)))
@@ -87,6 +100,7 @@ export class NetnsBackend implements LabBackend {
     for (const pid of await netnsPidsMany([...namespaces])) pids.add(pid)
     for (const r of st?.resources ?? [])
       if (r.kind === 'process' && (await isAlive(r.pid, r.startTime))) pids.add(r.pid)
+    for (const pid of hosts) pids.add(pid)
     if (pids.size) progress(`stopping ${pids.size} processes`)
     await terminate([...pids])
     if (namespaces.size) progress(`deleting ${namespaces.size} namespaces`)
