@@ -65,8 +65,9 @@ function loadSpec(file: string): HostNode[] {
 
 const hosted = loadSpec(specFile)
 const nodes: NodeDaemon[] = []
-let stopping = false
 let started = false
+let signalled: string | undefined // a signal that came while starting
+let stopping = false
 const shutdown = async (why: string, code = 0) => {
   if (stopping) return
   stopping = true
@@ -74,8 +75,9 @@ const shutdown = async (why: string, code = 0) => {
   await Promise.all(nodes.map((n) => (n.log(`${why}, stopping children`), n.shutdown())))
   process.exit(code)
 }
-process.on('SIGTERM', () => void (started ? shutdown('received SIGTERM') : (stopping = true)))
-process.on('SIGINT', () => void (started ? shutdown('received SIGINT') : (stopping = true)))
+const onSignal = (sig: string) => void (started ? shutdown(`received ${sig}`) : (signalled = sig))
+process.on('SIGTERM', () => onSignal('SIGTERM'))
+process.on('SIGINT', () => onSignal('SIGINT'))
 
 // NIC discovery spawns ethtool per port: two at a time across the nodes,
 // and only once every node's daemon answers, so it never delays readiness.
@@ -86,7 +88,7 @@ const nicTurn = limiter(2)
 say(`starting the daemons of ${hosted.length} nodes`)
 try {
   await mapLimit(hosted, 16, async (h) => {
-    if (stopping) return
+    if (signalled) return
     try {
       nodes.push(
         await startNode(h.flags, {
@@ -105,13 +107,9 @@ try {
   const msg = (e as Error).message
   say(`error: ${msg}`)
   process.stderr.write(`error: ${msg}\n`)
-  stopping = false
   await shutdown('a node failed to start', e instanceof StartError ? 2 : 1)
 }
 started = true
 allStarted()
-if (stopping) {
-  stopping = false
-  await shutdown('received a signal while starting')
-}
+if (signalled) await shutdown(`received ${signalled} while starting`)
 say(`${nodes.length} nodes' daemons running`)

@@ -10,8 +10,12 @@ import type { NicFacts } from '../lab/ptp/ethtool.js'
 
 export type EthtoolT = (iface: string) => Promise<string>
 
-export const ethtoolT: EthtoolT = (iface) =>
-  new Promise<string>((resolve) => execFile('ethtool', ['-T', iface], { timeout: 3000 }, (_e, out) => resolve(out ?? '')))
+// A program's stdout, or '' when it fails or takes over 3 s.
+export type Runner = (argv: string[]) => Promise<string>
+export const runOut: Runner = (argv) =>
+  new Promise<string>((resolve) => execFile(argv[0]!, argv.slice(1), { timeout: 3000 }, (_e, out) => resolve(out ?? '')))
+
+export const ethtoolT: EthtoolT = (iface) => runOut(['ethtool', '-T', iface])
 
 const read = (p: string) => readFile(p, 'utf8').then((s) => s.trim(), () => undefined)
 
@@ -42,9 +46,6 @@ export async function nicFacts(sysClassNet = '/sys/class/net', run: EthtoolT = e
 // -j link` (name, operstate) and `ethtool -T` run inside it. The node's
 // sysfs is not visible from outside its namespace, so there are no PCI
 // facts (the lab's veths have none; nor do netdevsim ports).
-export type Runner = (argv: string[]) => Promise<string>
-export const runOut: Runner = (argv) =>
-  new Promise<string>((resolve) => execFile(argv[0]!, argv.slice(1), { timeout: 3000 }, (_e, out) => resolve(out ?? '')))
 
 export function linksOfIpJson(text: string): Array<{ name: string; operstate?: string }> {
   let links: unknown
